@@ -1,0 +1,1 @@
+"""massage-rules: decision tables for massage-therapy cases, evaluated by durable_rules."""

@@ -1,0 +1,1 @@
+"""Validated policy -> durable_rules rulesets -> evaluation -> decision. No Flask here."""
