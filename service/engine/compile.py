@@ -9,6 +9,7 @@ can match is asked. Value sets and list tests are resolved by hash in Python int
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
@@ -22,8 +23,7 @@ from ..tables.unary import Cell, Compare, Equal, InSet, Interval, Test
 from .limits import DEFAULT_LIMITS, EngineLimits
 
 PRI_ROWS, PRI_RESOLVE = 0, 1
-_NEGATE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
-_OPS = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+SEGMENT_EQUALITIES = 4   # a run of up to this many segments becomes equalities, longer ones a range
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class Layout:
     fields: dict[str, str] = field(hash=False)          # input name -> scalar field
     flags: tuple[Flag, ...] = ()
     shard: Shard | None = None
+    # number inputs are posted as the index of the segment their value falls in, cut at every
+    # constant the column's cells mention: each row then tests a few segment equalities instead
+    # of open comparisons, which the engine cannot have more than 64 of matching under one node
+    segments: dict[str, tuple] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,66 @@ class CompiledPolicy:
     main: str = "main"
     roots: tuple[str, ...] = ()          # tables that read only case facts: posted at the start
     stats: dict = field(default_factory=dict, hash=False)
+
+
+def number_constants(table: Table, name: str) -> tuple:
+    constants = set()
+    for rule in table.rules:
+        for test in rule.cell(name).tests:
+            if isinstance(test, (Equal, Compare)):
+                constants.add(test.value)
+            elif isinstance(test, Interval):
+                constants.update((test.low, test.high))
+    return tuple(sorted(constants))
+
+
+def segment_of(constants: tuple, value) -> int:
+    """Segments: 0 = below the first constant, 2k+1 = exactly constant k, 2k+2 = between k and k+1."""
+    k = bisect.bisect_left(constants, value)
+    if k < len(constants) and constants[k] == value:
+        return 2 * k + 1
+    return 2 * k
+
+
+def _test_run(constants: tuple, test) -> tuple[int, int]:
+    """The inclusive run of segments where a number test holds (empty when low > high)."""
+    top = 2 * len(constants)
+
+    def at(v):
+        return 2 * bisect.bisect_left(constants, v) + 1    # v is always one of the constants
+    if isinstance(test, Equal):
+        return at(test.value), at(test.value)
+    if isinstance(test, Compare):
+        point = at(test.value)
+        return {"<": (0, point - 1), "<=": (0, point), ">": (point + 1, top), ">=": (point, top)}[test.op]
+    low, high = at(test.low), at(test.high)
+    return (low if test.low_closed else low + 1), (high if test.high_closed else high - 1)
+
+
+def segment_dnf(field_name: str, constants: tuple, cell: Cell) -> list[list[Atom]]:
+    top = 2 * len(constants)
+    covered = set()
+    for test in cell.tests:
+        low, high = _test_run(constants, test)
+        covered.update(range(low, high + 1))
+    if cell.negated:
+        covered = set(range(top + 1)) - covered
+    if not covered:
+        return []            # the cell can never hold: the row has no alternatives
+    if len(covered) <= SEGMENT_EQUALITIES:
+        return [[Atom(field_name, "eq", s)] for s in sorted(covered)]
+    alternatives, ordered = [], sorted(covered)
+    start = previous = ordered[0]
+    for s in ordered[1:] + [None]:
+        if s is not None and s == previous + 1:
+            previous = s
+            continue
+        atoms = ([Atom(field_name, "gte", start)] if start > 0 else []) + \
+                ([Atom(field_name, "lte", previous)] if previous < top else [])
+        alternatives.append(atoms)
+        if s is not None:
+            start = previous = s
+    return alternatives
 
 
 def shard_key(value) -> int:
@@ -125,19 +189,23 @@ class _Builder:
 
     # -- layouts and cells -------------------------------------------------------------------
     def layout(self, table: Table) -> Layout:
-        fields, flags = {}, {}
+        fields, flags, segments = {}, {}, {}
         for position, inp in enumerate(table.inputs):
             if inp.type is not ColumnType.LIST:
                 fields[inp.name] = f"i{position}"
+            if inp.type is ColumnType.NUMBER:
+                segments[inp.name] = number_constants(table, inp.name)
             for rule in table.rules:
                 for test in rule.cell(inp.name).tests:
                     if isinstance(test, InSet) or inp.type is ColumnType.LIST:
                         flags.setdefault((inp.name, test), Flag(f"f{len(flags)}", inp.name, test))
-        return Layout(table.name, fields, tuple(flags.values()))
+        return Layout(table.name, fields, tuple(flags.values()), segments=segments)
 
     def cell_dnf(self, layout: Layout, table: Table, name: str, cell: Cell) -> list[list[Atom]]:
         if cell.is_any:
             return [[]]
+        if name in layout.segments:
+            return segment_dnf(layout.fields[name], layout.segments[name], cell)
         per_test = [self.test_dnf(layout, table, name, t, cell.negated) for t in cell.tests]
         if not cell.negated:
             return [conj for dnf in per_test for conj in dnf]
@@ -148,18 +216,8 @@ class _Builder:
         flag = next((f for f in layout.flags if f.input == name and f.test == test), None)
         if flag is not None:
             return [[Atom(flag.field, "eq", not negated)]]
-        f = layout.fields[name]
-        if isinstance(test, Equal):
-            return [[Atom(f, "neq" if negated else "eq", test.value)]]
-        if isinstance(test, Compare):
-            op = _OPS[test.op]
-            return [[Atom(f, _NEGATE[op] if negated else op, test.value)]]
-        assert isinstance(test, Interval)
-        low_op = "gte" if test.low_closed else "gt"
-        high_op = "lte" if test.high_closed else "lt"
-        if negated:
-            return [[Atom(f, _NEGATE[low_op], test.low)], [Atom(f, _NEGATE[high_op], test.high)]]
-        return [[Atom(f, low_op, test.low), Atom(f, high_op, test.high)]]
+        assert isinstance(test, Equal)
+        return [[Atom(layout.fields[name], "neq" if negated else "eq", test.value)]]
 
     def variants(self, layout: Layout, table: Table) -> list[tuple[int, tuple[Atom, ...]]]:
         out = []
@@ -254,12 +312,12 @@ class _Builder:
                 self.problems.append(Problem(
                     f"ruleset {name}: {widest} distinct conditions under one node ({where}); durable_rules "
                     f"hangs past 512. Use a value set, or an equality column the table can be sharded by"))
-            for top, matches in trie.matches_per_fact():
-                stats["max_matches"] = max(stats["max_matches"], matches)
-                if matches > self.limits.max_matches:
-                    self.problems.append(Problem(
-                        f"ruleset {name}: up to {matches} distinct conditions can match one {top} fact "
-                        f"(durable_rules fails past 64); make the rows' tests exclusive or use fewer thresholds"))
+            matches, where = trie.most_matching_children()
+            stats["max_matches"] = max(stats["max_matches"], matches)
+            if matches > self.limits.max_matches:
+                self.problems.append(Problem(
+                    f"ruleset {name}: up to {matches} conditions under one node ({where}) can match one fact "
+                    f"(durable_rules fails past 64); make the rows' tests exclusive or use fewer thresholds"))
         return stats
 
 
@@ -291,12 +349,25 @@ class _Trie:
             if len(node.children) > best:
                 best, where = len(node.children), path
             for key, child in node.children.items():
-                stack.append((child, f"{key[0]} {key[1]} {key[2]}"))
+                stack.append((child, _step(path, key)))
         return best, where
 
-    def matches_per_fact(self):
-        for key, child in self.root.children.items():
-            yield f"{key[0]}={key[2]}", _bound(child)
+    def most_matching_children(self) -> tuple[int, str]:
+        """Most children of one node a single fact can match at once, and where."""
+        best, where, stack = 0, "", [(self.root, "root")]
+        while stack:
+            node, path = stack.pop()
+            count = _matching_children(node)
+            if count > best:
+                best, where = count, path
+            for key, child in node.children.items():
+                stack.append((child, _step(path, key)))
+        return best, where
+
+
+def _step(path: str, key: tuple) -> str:
+    step = f"{key[0]} {key[1]} {key[2]}" if key[1] != "eq" else f"{key[0]}={key[2]}"
+    return step if path == "root" else f"{path} > {step}"
 
 
 def _cond_key(cond: dict) -> tuple:
@@ -307,18 +378,24 @@ def _cond_key(cond: dict) -> tuple:
     return (k, "eq", json.dumps(v))
 
 
-def _bound(node: _Node) -> int:
-    """Most terminal nodes one fact can reach below here: equalities on one field exclude each other."""
-    total = 1 if node.terminal else 0
-    exclusive: dict[str, int] = {}
-    stack_total = 0
-    for (f, op, _), child in node.children.items():
-        b = _bound(child)
-        if op == "eq":
-            exclusive[f] = max(exclusive.get(f, 0), b)
-        else:
-            stack_total += b
-    return total + stack_total + sum(exclusive.values())
+def _matching_children(node: _Node) -> int:
+    """Upper bound: per field, one equality, every inequality, and the most overlapping ranges."""
+    by_field: dict[str, list[tuple[str, float]]] = {}
+    for (f, op, value) in node.children:
+        by_field.setdefault(f, []).append((op, json.loads(value)))
+    total = 0
+    for children in by_field.values():
+        ops = [op for op, _ in children]
+        total += (1 if "eq" in ops else 0) + ops.count("neq")
+        ranges = [(op, v) for op, v in children if op in ("lt", "lte", "gt", "gte")]
+        if ranges:
+            points = sorted({p for _, v in ranges for p in (v - 0.5, v, v + 0.5)})
+            total += max(sum(1 for op, v in ranges if _RANGE[op](p, v)) for p in points)
+    return total
+
+
+_RANGE = {"lt": lambda p, v: p < v, "lte": lambda p, v: p <= v,
+          "gt": lambda p, v: p > v, "gte": lambda p, v: p >= v}
 
 
 _counter = itertools.count()

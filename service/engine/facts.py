@@ -6,7 +6,7 @@ from ..tables.model import ColumnType, Input, Table, Transform
 from ..tables.policy import Policy, SourceKind
 from ..tables.semantics import cell_holds
 from ..tables.unary import Cell
-from .compile import Layout, place
+from .compile import Layout, place, segment_of
 
 
 class CaseFactError(ValueError):
@@ -73,10 +73,11 @@ def engine_fact(layout: Layout, values: dict, value_sets, fact_id: str, item_ind
     """The fact to post, and for a sharded table the shard ruleset it belongs to."""
     fact = {"$t": layout.table, "$i": item_index, "id": fact_id}
     for name, field in layout.fields.items():
-        fact[field] = values[name]
+        value = values[name]
+        fact[field] = segment_of(layout.segments[name], value) if name in layout.segments else value
     for flag in layout.flags:
         fact[flag.field] = cell_holds(Cell((flag.test,)), values[flag.input], value_sets)
     ruleset = None
     if layout.shard is not None:
-        ruleset, fact["$b"] = place(layout.shard, values[layout.shard.input])
+        ruleset, fact["$b"] = place(layout.shard, fact[layout.shard.field])
     return fact, ruleset

@@ -38,7 +38,7 @@ def _number_reps(constants: set) -> list:
 
 def _string_reps(inp: Input, table: Table, value_sets: dict[str, ValueSet]) -> list:
     if inp.values:
-        return list(inp.values)
+        return list(inp.values) + [""]   # "" is how an absent fact reads
     reps = {_OTHER}
     for rule in table.rules:
         for test in rule.cell(inp.name).tests:

@@ -96,7 +96,13 @@ class _ToTree(Transformer):
         return ANY
 
     def negation(self, items):
-        return Cell(tests=items[0], negated=True)
+        return Cell(tests=items[1], negated=True)
+
+    def open(self, items):
+        return str(items[0])
+
+    def close(self, items):
+        return str(items[0])
 
     def start(self, items):
         return Cell(tests=items[0])

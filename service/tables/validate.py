@@ -1,8 +1,6 @@
 """Tables + value sets -> a Policy, or every problem with file, table, row and column."""
 from __future__ import annotations
 
-from graphlib import CycleError, TopologicalSorter
-
 from ..case_facts import COLLECTIONS, FACTS
 from . import analysis
 from .errors import Problem, ValidationError
@@ -98,7 +96,7 @@ class _Checker:
         if isinstance(test, Equal):
             if not _fits(test.value, kind):
                 return f"{test.value!r} does not fit a {kind.value} column"
-            if inp.values and test.value not in inp.values:
+            if inp.values and test.value != "" and test.value not in inp.values:
                 return f"{test.value!r} is not one of the input's values {list(inp.values)}"
         elif isinstance(test, (Compare, Interval)):
             if kind is not ColumnType.NUMBER:
@@ -170,15 +168,19 @@ class _Checker:
                              column=out.name)
 
     def order(self) -> tuple[str, ...]:
-        graph = {name: {s.table for (t, _), s in self.sources.items() if t == name and s.kind is SourceKind.TABLE}
-                 for name in self.tables}
-        try:
-            return tuple(TopologicalSorter(graph).static_order())
-        except CycleError as exc:
-            cycle = exc.args[1]
-            first = self.tables[cycle[0]]
-            self.add(first, "tables read each other's outputs in a cycle: " + " -> ".join(reversed(cycle)))
-            return tuple(self.tables)
+        """Dependency order, ties broken by name, so every process compiles the same rulesets."""
+        needs = {name: {s.table for (t, _), s in self.sources.items() if t == name and s.kind is SourceKind.TABLE}
+                 for name in sorted(self.tables)}
+        done: list[str] = []
+        while len(done) < len(needs):
+            ready = [n for n, deps in needs.items() if n not in done and deps <= set(done)]
+            if not ready:
+                stuck = sorted(n for n in needs if n not in done)
+                self.add(self.tables[stuck[0]], "tables read each other's outputs in a cycle: "
+                         + ", ".join(stuck))
+                return tuple(done + stuck)
+            done.append(ready[0])
+        return tuple(done)
 
 
 def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet], analyse: bool = True) -> Policy:

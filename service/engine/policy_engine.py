@@ -1,0 +1,42 @@
+"""One payer's policy, checked, compiled and hosted: case in, decision out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..case_facts import derive
+from ..tables.errors import ValidationError
+from ..tables.payers import load_policy, payer_ids
+from ..tables.policy import Policy
+from .compile import CompiledPolicy, compile_policy
+from .decision import answer_problems, decide
+from .limits import DEFAULT_LIMITS, EngineLimits
+from .runtime import Evaluation, Runtime
+
+
+@dataclass(frozen=True)
+class PolicyEngine:
+    policy: Policy
+    compiled: CompiledPolicy
+    runtime: Runtime
+
+    @classmethod
+    def build(cls, policy: Policy, limits: EngineLimits = DEFAULT_LIMITS) -> "PolicyEngine":
+        problems = answer_problems(policy)
+        if problems:
+            raise ValidationError(problems)
+        compiled = compile_policy(policy, limits)
+        return cls(policy, compiled, Runtime(compiled))
+
+    def evaluate(self, case: dict, today: date | None = None) -> Evaluation:
+        """`case` is a contract case already loaded by `case_schema.load_case`."""
+        return self.runtime.evaluate(derive(case, today))
+
+    def decide(self, case: dict, today: date | None = None) -> dict:
+        return decide(self.policy, self.evaluate(case, today), case.get("case_id"))
+
+
+def load_engines(root: Path, limits: EngineLimits = DEFAULT_LIMITS) -> dict[str, PolicyEngine]:
+    """Every payer under a decision_tables folder; raises with every problem of the first bad one."""
+    return {payer: PolicyEngine.build(load_policy(root, payer), limits) for payer in payer_ids(root)}
