@@ -35,7 +35,7 @@ FACTS: dict[str, ColumnType] = {
     # derived from the contract facts by `derive` below
     "derived.total_timed_minutes": N,   # sum of service.minutes
     "derived.billed_codes": L,          # the CPT codes in service.minutes
-    "derived.lomn_age_months": N,       # months from lomn_date to date_of_service, a part month counting whole; -1 when no date
+    "derived.lomn_age_months": N,       # months from lomn_date to date_of_service, a part month counting whole; -1 when undated or dated after the service
 }
 
 COLLECTIONS: dict[str, dict[str, ColumnType]] = {
@@ -96,7 +96,7 @@ def derive(case: dict, today: date | None = None) -> CaseFacts:
     values["derived.total_timed_minutes"] = sum(minutes.values())
     values["derived.billed_codes"] = tuple(minutes)
     lomn_date = _as_date(_get(case, "payment.lomn_date"))
-    values["derived.lomn_age_months"] = months_before(lomn_date, dos) if lomn_date else -1
+    values["derived.lomn_age_months"] = months_before(lomn_date, dos) if lomn_date and lomn_date <= dos else -1
     regions = _get(case, "service.regions") or {}
     session_codes = list(minutes) + [c for c in (_get(case, "service.other_codes") or []) if c not in minutes]
     pairs = []

@@ -10,6 +10,7 @@ can match is asked. Value sets and list tests are resolved by hash in Python int
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import json
 import math
@@ -49,8 +50,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class Shard:
-    input: str
-    field: str
+    input: str | None               # the equality column hashed on; None when no row has one
+    field: str | None
     partitions: tuple[str, ...]     # ruleset names, chosen by hash % len
     buckets: int                    # `$b` values inside each partition
     wildcard: tuple[str, ...]       # rulesets always asked (rows without an equality on the column)
@@ -244,8 +245,6 @@ class _Builder:
         discriminator = {"$t": table.name}
         if len(variants) > self.limits.inline_rules:
             layout = self.shard(table, layout, variants)
-            if layout is None:
-                return
             self.add_rule(self.main, [("m", [discriminator])], PRI_ROWS, self.action(Action("probe", table.name)))
         else:
             for row, atoms in variants:
@@ -258,27 +257,26 @@ class _Builder:
             self.add_rule(self.main, patterns, PRI_RESOLVE, self.action(Action("gather", table.name)))
         self.layouts[table.name] = layout
 
-    def shard(self, table: Table, layout: Layout, variants) -> Layout | None:
+    def shard(self, table: Table, layout: Layout, variants) -> Layout:
         """Partition a big table by the hash of the scalar column most rows test for equality."""
         def eq_on(atoms, f):
             return [a for a in atoms if a.field == f and a.op == "eq"]
         counts = {name: sum(1 for _, atoms in variants if len(eq_on(atoms, f)) == 1)
                   for name, f in layout.fields.items()}
         best = max(counts, key=counts.get, default=None)
-        if best is None or counts[best] * 2 < len(variants):
-            self.fail(table, f"{len(variants)} rule alternatives is more than one ruleset holds "
-                      f"({self.limits.inline_rules}) and no column is tested for equality by at least half "
-                      "of the rows, so the table cannot be sharded")
-            return None
-        f = layout.fields[best]
-        hashed = [(row, atoms) for row, atoms in variants if len(eq_on(atoms, f)) == 1]
-        wild = [(row, atoms) for row, atoms in variants if len(eq_on(atoms, f)) != 1]
-        partitions = max(1, math.ceil(len(hashed) / self.limits.shard_rules))
-        buckets = max(1, math.ceil(len(hashed) / (partitions * self.limits.bucket_rules)))
+        if best is None or counts[best] == 0:
+            f = None     # no equality column: the rows are only split across rulesets, all asked
+            hashed, wild = [], variants
+        else:
+            f = layout.fields[best]
+            hashed = [(row, atoms) for row, atoms in variants if len(eq_on(atoms, f)) == 1]
+            wild = [(row, atoms) for row, atoms in variants if len(eq_on(atoms, f)) != 1]
+        partitions = math.ceil(len(hashed) / self.limits.shard_rules)
+        buckets = max(1, math.ceil(len(hashed) / (max(partitions, 1) * self.limits.bucket_rules)))
         names = tuple(f"{self.prefix}{table.name}__p{p}" for p in range(partitions))
         wild_names = tuple(f"{self.prefix}{table.name}__w{w}"
                            for w in range(math.ceil(len(wild) / self.limits.shard_rules)))
-        shard = Shard(best, f, names, buckets, wild_names)
+        shard = Shard(best if f else None, f, names, buckets, wild_names)
         for name in names + wild_names:
             self.rulesets[name] = {}
         for row, atoms in hashed:
@@ -291,7 +289,7 @@ class _Builder:
             self.add_rule(wild_names[k // self.limits.shard_rules],
                           [("m", [{"$t": table.name}] + [a.json() for a in atoms])],
                           PRI_ROWS, self.action(Action("row", table.name, row)))
-        return Layout(layout.table, layout.fields, layout.flags, shard)
+        return dataclasses.replace(layout, shard=shard)
 
     # -- the engine's limits, counted before it ever sees a ruleset ---------------------------
     def check_limits(self) -> dict:

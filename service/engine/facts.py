@@ -78,6 +78,6 @@ def engine_fact(layout: Layout, values: dict, value_sets, fact_id: str, item_ind
     for flag in layout.flags:
         fact[flag.field] = cell_holds(Cell((flag.test,)), values[flag.input], value_sets)
     ruleset = None
-    if layout.shard is not None:
+    if layout.shard is not None and layout.shard.partitions:
         ruleset, fact["$b"] = place(layout.shard, fact[layout.shard.field])
     return fact, ruleset

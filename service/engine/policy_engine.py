@@ -29,12 +29,13 @@ class PolicyEngine:
         compiled = compile_policy(policy, limits)
         return cls(policy, compiled, Runtime(compiled))
 
-    def evaluate(self, case: dict, today: date | None = None) -> Evaluation:
-        """`case` is a contract case already loaded by `case_schema.load_case`."""
-        return self.runtime.evaluate(derive(case, today))
+    def answer(self, case: dict, today: date | None = None) -> tuple[dict, Evaluation]:
+        """The decision and the evaluation behind it; `case` comes from `case_schema.load_case`."""
+        evaluation = self.runtime.evaluate(derive(case, today))
+        return decide(self.policy, evaluation, case.get("case_id")), evaluation
 
     def decide(self, case: dict, today: date | None = None) -> dict:
-        return decide(self.policy, self.evaluate(case, today), case.get("case_id"))
+        return self.answer(case, today)[0]
 
 
 def load_engines(root: Path, limits: EngineLimits = DEFAULT_LIMITS) -> dict[str, PolicyEngine]:

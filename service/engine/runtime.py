@@ -19,7 +19,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 
-from durable.engine import Host
+from durable.engine import Host, MessageNotHandledException
 
 from ..case_facts import CaseFacts
 from .compile import Action, CompiledPolicy, place
@@ -156,10 +156,12 @@ class Runtime:
     def _on_probe(self, c, case: _Case, spec: Action) -> None:
         fact = dict(self._matched_fact(c))
         shard = self.compiled.layouts[spec.table].shard
-        value = next(v for k, v in fact.items() if k == shard.field)
-        partition, _ = place(shard, value)
-        for ruleset in (partition,) + shard.wildcard:
-            self._host.assert_fact(ruleset, fact)
+        asked = (place(shard, fact[shard.field])[0],) if shard.partitions else ()
+        for ruleset in asked + shard.wildcard:
+            try:
+                self._host.assert_fact(ruleset, fact)
+            except MessageNotHandledException:
+                continue     # no row of this shard matches: the engine keeps nothing to retract
             self._host.retract_fact(ruleset, fact)
             if case.error is not None:
                 return

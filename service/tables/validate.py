@@ -176,11 +176,21 @@ class _Checker:
             ready = [n for n, deps in needs.items() if n not in done and deps <= set(done)]
             if not ready:
                 stuck = sorted(n for n in needs if n not in done)
-                self.add(self.tables[stuck[0]], "tables read each other's outputs in a cycle: "
-                         + ", ".join(stuck))
+                cycle = _cycle(needs, stuck[0], set(done))
+                self.add(self.tables[cycle[0]], "tables read each other's outputs in a cycle: "
+                         + " -> ".join(cycle + [cycle[0]]))
                 return tuple(done + stuck)
             done.append(ready[0])
         return tuple(done)
+
+
+def _cycle(needs: dict[str, set[str]], start: str, done: set[str]) -> list[str]:
+    """Walk unresolved dependencies from `start` until a table repeats: that loop is the cycle."""
+    path, node = [], start
+    while node not in path:
+        path.append(node)
+        node = sorted(needs[node] - done)[0]
+    return path[path.index(node):]
 
 
 def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet], analyse: bool = True) -> Policy:

@@ -1,0 +1,127 @@
+"""massage-rules: validate and test decision tables, evaluate a case.
+
+Exit codes: 0 ok, 1 failed checks (invalid tables, failing table tests), 2 bad usage or bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .case_schema import CaseInvalid, load_case
+from .engine.facts import CaseFactError
+from .engine.policy_engine import PolicyEngine, load_engines
+from .explain import explain
+from .table_tests import load_cases, run
+from .tables.errors import PolicyError
+from .tables.payers import DEFAULT_PAYER, load_policy, payer_ids
+
+OK, FAILED, USAGE = 0, 1, 2
+DEFAULT_TABLES = Path("decision_tables")
+
+
+def _print_problems(exc: PolicyError) -> None:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def cmd_validate(args) -> int:
+    root = Path(args.dir)
+    if not (root / "base").is_dir():
+        print(f"error: {root}: no base/ folder of decision tables here", file=sys.stderr)
+        return USAGE
+    failed = False
+    for payer in payer_ids(root):
+        try:
+            engine = PolicyEngine.build(load_policy(root, payer))
+        except PolicyError as exc:
+            print(f"{payer}: invalid", file=sys.stderr)
+            _print_problems(exc)
+            failed = True
+            continue
+        for warning in engine.policy.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        stats = engine.compiled.stats
+        print(f"{payer}: ok ({len(engine.policy.tables)} tables, {stats['rules']} rules in "
+              f"{stats['rulesets']} ruleset(s))")
+    return FAILED if failed else OK
+
+
+def cmd_test(args) -> int:
+    root = Path(args.dir)
+    try:
+        engines = load_engines(root)
+        cases = load_cases(root / "tests")
+    except PolicyError as exc:
+        _print_problems(exc)
+        return FAILED
+    if not cases:
+        print(f"error: no test cases under {root / 'tests'}", file=sys.stderr)
+        return FAILED
+    report = run(cases, engines)
+    for failure in report.failures:
+        print(f"FAIL {failure}")
+    covered = len(report.covered & report.rows)
+    print(f"{report.passed} passed, {len(report.failures)} failed")
+    print(f"row coverage: {covered}/{len(report.rows)} ({report.coverage:.0%})")
+    for file, row in report.uncovered:
+        print(f"  not fired by any case: {file} row {row}")
+    return OK if not report.failures and report.coverage == 1.0 else FAILED
+
+
+def cmd_evaluate(args) -> int:
+    try:
+        raw = json.loads(Path(args.case).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {args.case}: cannot read: {exc}", file=sys.stderr)
+        return USAGE
+    except json.JSONDecodeError as exc:
+        print(f"error: {args.case}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", file=sys.stderr)
+        return USAGE
+    try:
+        case = load_case(raw)
+    except CaseInvalid as exc:
+        for error in exc.errors:
+            print(f"error: {args.case}: {error['field']}: {error['message']}", file=sys.stderr)
+        return USAGE
+    payer = args.payer or case.get("payer_id") or DEFAULT_PAYER
+    try:
+        engine = PolicyEngine.build(load_policy(Path(args.tables), payer))
+    except PolicyError as exc:
+        _print_problems(exc)
+        return USAGE if "unknown payer" in str(exc) else FAILED
+    try:
+        decision = engine.decide(case)
+    except CaseFactError as exc:
+        print(f"error: {args.case}: {exc.path}: {exc.message}", file=sys.stderr)
+        return USAGE
+    print(explain(decision) if args.explain else json.dumps(decision, indent=2))
+    return OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="massage-rules", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check every table of every payer, and that each policy compiles")
+    p.add_argument("dir", nargs="?", default=str(DEFAULT_TABLES))
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("test", help="run the table tests in DIR/tests and report row coverage")
+    p.add_argument("dir", nargs="?", default=str(DEFAULT_TABLES))
+    p.set_defaults(func=cmd_test)
+    p = sub.add_parser("evaluate", help="decide one case (contract JSON) and print the decision")
+    p.add_argument("case", metavar="CASE.json")
+    p.add_argument("--payer", help="payer policy to use (default: the case's payer_id, else default)")
+    p.add_argument("--explain", action="store_true", help="print a readable account instead of JSON")
+    p.add_argument("--tables", default=str(DEFAULT_TABLES), help="decision tables folder")
+    p.set_defaults(func=cmd_evaluate)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
