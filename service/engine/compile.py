@@ -14,6 +14,7 @@ import dataclasses
 import itertools
 import json
 import math
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ class Layout:
     # constant the column's cells mention: each row then tests a few segment equalities instead
     # of open comparisons, which the engine cannot have more than 64 of matching under one node
     segments: dict[str, tuple] = field(default_factory=dict, hash=False)
+    groups: int = 0          # always-true `$g<k>` flags the fact carries (see _Builder.groups)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,14 @@ def segment_dnf(field_name: str, constants: tuple, cell: Cell) -> list[list[Atom
         if s is not None:
             start = previous = s
     return alternatives
+
+
+def _group_count(groups: list[int | None]) -> int:
+    return max((g for g in groups if g is not None), default=-1) + 1
+
+
+def _group_cond(group: int | None) -> list[dict]:
+    return [] if group is None else [{f"$g{group}": True}]
 
 
 def shard_key(value) -> int:
@@ -236,7 +246,7 @@ class _Builder:
     # -- placement ---------------------------------------------------------------------------
     def compile_table(self, table: Table) -> None:
         layout = self.layout(table)
-        properties = len(layout.fields) + len(layout.flags) + 5
+        properties = len(layout.fields) + len(layout.flags) + 5 + self.limits.max_matches // 10
         if properties > self.limits.max_properties:
             self.fail(table, f"its fact would carry {properties} properties (at most "
                       f"{self.limits.max_properties}): too many inputs and distinct list/value-set tests")
@@ -247,9 +257,11 @@ class _Builder:
             layout = self.shard(table, layout, variants)
             self.add_rule(self.main, [("m", [discriminator])], PRI_ROWS, self.action(Action("probe", table.name)))
         else:
-            for row, atoms in variants:
-                self.add_rule(self.main, [("m", [discriminator] + [a.json() for a in atoms])], PRI_ROWS,
-                              self.action(Action("row", table.name, row)))
+            groups = self.groups(table, variants)
+            layout = dataclasses.replace(layout, groups=_group_count(groups))
+            for (row, atoms), group in zip(variants, groups):
+                self.add_rule(self.main, [("m", [discriminator] + _group_cond(group) + [a.json() for a in atoms])],
+                              PRI_ROWS, self.action(Action("row", table.name, row)))
         self.add_rule(self.main, [("m", [discriminator])], PRI_RESOLVE, self.action(Action("resolve", table.name)))
         upstream = self.policy.upstream(table.name)
         if upstream:
@@ -285,13 +297,38 @@ class _Builder:
             rest = [eq] + [a for a in atoms if a is not eq]
             self.add_rule(ruleset, [("m", [{"$t": table.name}, {"$b": bucket}] + [a.json() for a in rest])],
                           PRI_ROWS, self.action(Action("row", table.name, row)))
-        for k, (row, atoms) in enumerate(wild):
+        groups = self.groups(table, wild)
+        for k, ((row, atoms), group) in enumerate(zip(wild, groups)):
             self.add_rule(wild_names[k // self.limits.shard_rules],
-                          [("m", [{"$t": table.name}] + [a.json() for a in atoms])],
+                          [("m", [{"$t": table.name}] + _group_cond(group) + [a.json() for a in atoms])],
                           PRI_ROWS, self.action(Action("row", table.name, row)))
-        return dataclasses.replace(layout, shard=shard)
+        return dataclasses.replace(layout, shard=shard, groups=_group_count(groups))
+
+    def groups(self, table: Table, variants) -> list[int | None]:
+        """Rows whose open ranges could match too many siblings at once are split into groups.
+
+        Each group hangs under its own always-true flag (`$g0`, `$g1`, ...), so no node has more
+        than a group's worth of children that one fact can match.
+        """
+        trie = _Trie()
+        for _, atoms in variants:
+            trie.add([{"$t": table.name}] + [a.json() for a in atoms])
+        if trie.most_matching_children()[0] <= self.limits.max_matches:
+            return [None] * len(variants)
+        size = self.limits.max_matches - 10
+        count = math.ceil(len(variants) / size)
+        if count > size:
+            self.fail(table, f"{len(variants)} rule alternatives with overlapping open ranges are more than "
+                      f"{size * size} that can be split into groups durable_rules can match")
+        return [k // size for k in range(len(variants))]
 
     # -- the engine's limits, counted before it ever sees a ruleset ---------------------------
+    def _located(self, where: str, message: str) -> Problem:
+        """Name the table a node belongs to (its path starts with the table discriminator)."""
+        found = re.match(r'^\$t="([^"]+)"', where)
+        table = self.policy.tables.get(found.group(1)) if found else None
+        return Problem(message, table.file, table.name) if table else Problem(message)
+
     def check_limits(self) -> dict:
         stats = {"rulesets": len(self.rulesets), "rules": 0, "max_children": 0, "max_matches": 0}
         for name, rules in self.rulesets.items():
@@ -307,14 +344,14 @@ class _Builder:
             widest, where = trie.widest()
             stats["max_children"] = max(stats["max_children"], widest)
             if widest > self.limits.max_children:
-                self.problems.append(Problem(
-                    f"ruleset {name}: {widest} distinct conditions under one node ({where}); durable_rules "
+                self.problems.append(self._located(
+                    where, f"{widest} distinct conditions under one node ({where}); durable_rules "
                     f"hangs past 512. Use a value set, or an equality column the table can be sharded by"))
             matches, where = trie.most_matching_children()
             stats["max_matches"] = max(stats["max_matches"], matches)
             if matches > self.limits.max_matches:
-                self.problems.append(Problem(
-                    f"ruleset {name}: up to {matches} conditions under one node ({where}) can match one fact "
+                self.problems.append(self._located(
+                    where, f"up to {matches} conditions under one node ({where}) can match one fact "
                     f"(durable_rules fails past 64); make the rows' tests exclusive or use fewer thresholds"))
         return stats
 

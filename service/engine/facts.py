@@ -77,6 +77,8 @@ def engine_fact(layout: Layout, values: dict, value_sets, fact_id: str, item_ind
         fact[field] = segment_of(layout.segments[name], value) if name in layout.segments else value
     for flag in layout.flags:
         fact[flag.field] = cell_holds(Cell((flag.test,)), values[flag.input], value_sets)
+    for group in range(layout.groups):
+        fact[f"$g{group}"] = True
     ruleset = None
     if layout.shard is not None and layout.shard.partitions:
         ruleset, fact["$b"] = place(layout.shard, fact[layout.shard.field])

@@ -116,7 +116,8 @@ def _read_rule(index: int, raw: object, out: _Collector) -> Rule | None:
     if not isinstance(annotation, str):
         out.add("`annotation` must be text", row=rule_id)
         annotation = ""
-    when_raw = raw.get("when") or {}
+    when_raw = raw.get("when", {})
+    when_raw = {} if when_raw is None else when_raw
     then_raw = raw.get("then")
     if not isinstance(when_raw, dict):
         out.add("`when` must map input names to cells", row=rule_id)

@@ -165,6 +165,9 @@ def parse_cell(text: str) -> Cell:
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, CellParseError):
             raise inner from exc
+        if re.fullmatch(r"in(\s+\S*)?", stripped):
+            raise CellParseError("not a unary test: `in` takes a value set name of lowercase letters, "
+                                 "digits and _") from exc
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .]*", stripped):
             raise CellParseError(
                 f"not a unary test: {stripped!r} is a bare word; quote strings (\"{stripped}\")"
