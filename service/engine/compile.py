@@ -87,6 +87,7 @@ class CompiledPolicy:
     layouts: dict[str, Layout] = field(hash=False)
     main: str = "main"
     roots: tuple[str, ...] = ()          # tables that read only case facts: posted at the start
+    leaves: tuple[str, ...] = ()         # tables no table reads: resolved after the engine is done
     stats: dict = field(default_factory=dict, hash=False)
 
 
@@ -262,7 +263,8 @@ class _Builder:
             for (row, atoms), group in zip(variants, groups):
                 self.add_rule(self.main, [("m", [discriminator] + _group_cond(group) + [a.json() for a in atoms])],
                               PRI_ROWS, self.action(Action("row", table.name, row)))
-        self.add_rule(self.main, [("m", [discriminator])], PRI_RESOLVE, self.action(Action("resolve", table.name)))
+        if self.policy.readers(table.name):
+            self.add_rule(self.main, [("m", [discriminator])], PRI_RESOLVE, self.action(Action("resolve", table.name)))
         upstream = self.policy.upstream(table.name)
         if upstream:
             patterns = [(f"u{k}", [{"$o": name}]) for k, name in enumerate(upstream)]
@@ -445,4 +447,6 @@ def compile_policy(policy: Policy, limits: EngineLimits = DEFAULT_LIMITS) -> Com
     if builder.problems:
         raise CompileError(builder.problems)
     roots = tuple(n for n in policy.order if not policy.upstream(n))
-    return CompiledPolicy(policy, builder.rulesets, builder.actions, builder.layouts, builder.main, roots, stats)
+    leaves = tuple(n for n in policy.order if not policy.readers(n))
+    return CompiledPolicy(policy, builder.rulesets, builder.actions, builder.layouts, builder.main, roots, leaves,
+                          stats)

@@ -29,14 +29,22 @@ class Policy:
     order: tuple[str, ...]                         # tables in dependency order
     sources: dict[tuple[str, str], Source] = field(hash=False)   # (table, input) -> source
     warnings: tuple[str, ...] = ()
+    _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    _readers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        for name in self.order:
+            names = {s.table for (t, _), s in self.sources.items() if t == name and s.kind is SourceKind.TABLE}
+            self._upstream[name] = tuple(n for n in self.order if n in names)
+        for name in self.order:
+            self._readers[name] = tuple(t for t in self.order if name in self._upstream[t])
 
     def upstream(self, table: str) -> tuple[str, ...]:
         """The tables whose outputs `table` reads, in dependency order."""
-        names = {s.table for (t, _), s in self.sources.items() if t == table and s.kind is SourceKind.TABLE}
-        return tuple(n for n in self.order if n in names)
+        return self._upstream[table]
 
     def readers(self, table: str) -> tuple[str, ...]:
-        return tuple(t for t in self.order if table in self.upstream(t))
+        return self._readers[table]
 
     @property
     def versions(self) -> dict[str, str]:

@@ -53,4 +53,4 @@ def visits_table(policy: str, rows, outputs=None, **extra):
     return doc(table="t", hit_policy=policy, inputs={"n": {"from": "clinical.visit_number", "type": "number"}},
                outputs=outputs or {"o": {"type": "string", "allowed": ["high", "mid", "low"]}},
                rules=[{"id": f"R{i}", "when": {"n": cell} if cell else {}, "then": then}
-                      for i, (cell, then) in enumerate(rows, 1)], default=None, **extra)
+                      for i, (cell, then) in enumerate(rows, 1)], default=extra.pop("default", None), **extra)
