@@ -73,32 +73,68 @@ def _reps(inp: Input, table: Table, value_sets) -> list:
     return [()] + singles + pairs
 
 
+def _literal_key(value):
+    """Index key for an equality literal: booleans apart from numbers, 8 and 8.0 together."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", value)
+    return ("s", value)
+
+
 class _Columns:
-    """Per column: representatives deduplicated by how the cells answer, and row masks per rep."""
+    """Per column: representatives deduplicated by how the cells answer, and row masks per rep.
+
+    Cells that are plain equalities (the bulk of a big table) are found through an index of the
+    representatives by value; only the other cells are evaluated against every representative.
+    """
 
     def __init__(self, table: Table, value_sets: dict[str, ValueSet]):
-        self.names, self.reps, self.masks = [], [], []
+        self.names, self.reps, self.masks, self.row_reps = [], [], [], []
         for inp in table.inputs:
-            cells = {rule.cell(inp.name) for rule in table.rules}
-            if all(c.is_any for c in cells):
+            cell_rows: dict = {}
+            for rule in table.rules:
+                cell_rows.setdefault(rule.cell(inp.name), []).append(rule.index)
+            if all(c.is_any for c in cell_rows):
                 continue
-            seen, reps, masks = {}, [], []
-            distinct = sorted(cells, key=lambda c: c.text())
-            for rep in _reps(inp, table, value_sets):
-                signature = tuple(cell_holds(c, rep, value_sets) for c in distinct)
+            reps = _reps(inp, table, value_sets)
+            by_value: dict = {}
+            for r, rep in enumerate(reps):
+                for element in (rep if isinstance(rep, tuple) else (rep,)):
+                    by_value.setdefault(_literal_key(element), []).append(r)
+            holding: list[list] = [[] for _ in reps]       # cell ids holding at each rep
+            cells = list(cell_rows)
+            for c, cell in enumerate(cells):
+                if not cell.negated and cell.tests and all(isinstance(t, Equal) for t in cell.tests):
+                    found = {r for t in cell.tests for r in by_value.get(_literal_key(t.value), ())}
+                else:
+                    found = (r for r, rep in enumerate(reps) if cell_holds(cell, rep, value_sets))
+                for r in found:
+                    holding[r].append(c)
+            seen: dict = {}
+            kept_reps, masks = [], []
+            cell_masks = [sum(1 << i for i in cell_rows[cell]) for cell in cells]
+            keep_index = []
+            for r, rep in enumerate(reps):
+                signature = tuple(sorted(holding[r]))
                 if signature in seen:
                     continue
-                seen[signature] = True
-                truth = dict(zip(distinct, signature))
+                seen[signature] = len(kept_reps)
                 mask = 0
-                for rule in table.rules:
-                    if truth[rule.cell(inp.name)]:
-                        mask |= 1 << rule.index
-                reps.append(rep)
+                for c in signature:
+                    mask |= cell_masks[c]
+                kept_reps.append(rep)
                 masks.append(mask)
+                keep_index.append(signature)
+            per_row = [[] for _ in table.rules]
+            for k, signature in enumerate(keep_index):
+                for c in signature:
+                    for row in cell_rows[cells[c]]:
+                        per_row[row].append(k)
             self.names.append(inp.name)
-            self.reps.append(reps)
+            self.reps.append(kept_reps)
             self.masks.append(masks)
+            self.row_reps.append(per_row)
 
 
 class _Search:
@@ -115,15 +151,20 @@ class _Search:
     def _point(self, chosen) -> dict:
         return {self.cols.names[i]: self.cols.reps[i][r] for i, r in enumerate(chosen)}
 
-    def find(self, mask: int, accept, prune, depth: int = 0, chosen=()):
-        """Depth-first over columns; `accept(mask)` at a leaf, `prune(mask)` cuts a branch."""
+    def find(self, mask: int, accept, prune, depth: int = 0, chosen=(), row: int | None = None):
+        """Depth-first over columns; `accept(mask)` at a leaf, `prune(mask)` cuts a branch.
+
+        With `row`, only the representatives where that row's cells hold are tried.
+        """
         self._tick()
         if prune(mask):
             return None
         if depth == len(self.cols.names):
             return (mask, self._point(chosen)) if accept(mask) else None
-        for r, rep_mask in enumerate(self.cols.masks[depth]):
-            found = self.find(mask & rep_mask, accept, prune, depth + 1, chosen + (r,))
+        masks = self.cols.masks[depth]
+        candidates = self.cols.row_reps[depth][row] if row is not None else range(len(masks))
+        for r in candidates:
+            found = self.find(mask & masks[r], accept, prune, depth + 1, chosen + (r,), row)
             if found:
                 return found
         return None
@@ -178,7 +219,7 @@ def find_unreachable(table: Table, value_sets) -> list[str]:
         own = 1 << rule.index
         earlier = own - 1
         found = search.find(own | earlier, accept=lambda m, o=own, e=earlier: m & o and not m & e,
-                            prune=lambda m, o=own: not m & o)
+                            prune=lambda m, o=own: not m & o, row=rule.index)
         if found is None:
             unreachable.append(rule.id)
     return unreachable
