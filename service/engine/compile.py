@@ -260,7 +260,7 @@ class _Builder:
         else:
             groups = self.groups(table, variants)
             layout = dataclasses.replace(layout, groups=_group_count(groups))
-            for (row, atoms), group in zip(variants, groups):
+            for (row, atoms), group in zip(variants, groups, strict=False):
                 self.add_rule(self.main, [("m", [discriminator] + _group_cond(group) + [a.json() for a in atoms])],
                               PRI_ROWS, self.action(Action("row", table.name, row)))
         if self.policy.readers(table.name):
@@ -300,7 +300,7 @@ class _Builder:
             self.add_rule(ruleset, [("m", [{"$t": table.name}, {"$b": bucket}] + [a.json() for a in rest])],
                           PRI_ROWS, self.action(Action("row", table.name, row)))
         groups = self.groups(table, wild)
-        for k, ((row, atoms), group) in enumerate(zip(wild, groups)):
+        for k, ((row, atoms), group) in enumerate(zip(wild, groups, strict=False)):
             self.add_rule(wild_names[k // self.limits.shard_rules],
                           [("m", [{"$t": table.name}] + _group_cond(group) + [a.json() for a in atoms])],
                           PRI_ROWS, self.action(Action("row", table.name, row)))
@@ -315,7 +315,7 @@ class _Builder:
         trie = _Trie()
         for _, atoms in variants:
             trie.add([{"$t": table.name}] + [a.json() for a in atoms])
-        if trie.most_matching_children()[0] <= self.limits.max_matches:
+        if trie.worst(_matching_children)[0] <= self.limits.max_matches:
             return [None] * len(variants)
         size = self.limits.max_matches - 10
         count = math.ceil(len(variants) / size)
@@ -343,13 +343,13 @@ class _Builder:
                 for pattern in rule["all"]:
                     (conds,) = pattern.values()
                     trie.add(conds["$and"] if "$and" in conds else [conds])
-            widest, where = trie.widest()
+            widest, where = trie.worst(lambda node: len(node.children))
             stats["max_children"] = max(stats["max_children"], widest)
             if widest > self.limits.max_children:
                 self.problems.append(self._located(
                     where, f"{widest} distinct conditions under one node ({where}); durable_rules "
                     f"hangs past 512. Use a value set, or an equality column the table can be sharded by"))
-            matches, where = trie.most_matching_children()
+            matches, where = trie.worst(_matching_children)
             stats["max_matches"] = max(stats["max_matches"], matches)
             if matches > self.limits.max_matches:
                 self.problems.append(self._located(
@@ -379,24 +379,14 @@ class _Trie:
             node = node.children.setdefault(key, _Node())
         node.terminal = True
 
-    def widest(self) -> tuple[int, str]:
+    def worst(self, measure) -> tuple[int, str]:
+        """The largest `measure(node)` over the tree, and the path to that node."""
         best, where, stack = 0, "", [(self.root, "root")]
         while stack:
             node, path = stack.pop()
-            if len(node.children) > best:
-                best, where = len(node.children), path
-            for key, child in node.children.items():
-                stack.append((child, _step(path, key)))
-        return best, where
-
-    def most_matching_children(self) -> tuple[int, str]:
-        """Most children of one node a single fact can match at once, and where."""
-        best, where, stack = 0, "", [(self.root, "root")]
-        while stack:
-            node, path = stack.pop()
-            count = _matching_children(node)
-            if count > best:
-                best, where = count, path
+            value = measure(node)
+            if value > best:
+                best, where = value, path
             for key, child in node.children.items():
                 stack.append((child, _step(path, key)))
         return best, where

@@ -89,7 +89,7 @@ class _Results:
     def rows(self, table: str, item: int | None = None) -> list[tuple[str, dict]]:
         run = self.runs[(table, item)]
         rules = self.policy.tables[table].rules
-        return [(rules[i].id, out) for i, out in zip(run.resolution.selected, run.resolution.value)]
+        return [(rules[i].id, out) for i, out in zip(run.resolution.selected, run.resolution.value, strict=False)]
 
     def reasons(self, table: str) -> list[dict]:
         return [{"code": out["code"], "message": out["message"], "rule": _ref(table, row)}

@@ -31,7 +31,7 @@ class Witness:
 def _number_reps(constants: set) -> list:
     points = sorted(constants) or [0]
     reps = [points[0] - 1]
-    for low, high in zip(points, points[1:]):
+    for low, high in zip(points, points[1:], strict=False):
         reps += [low, (low + high) / 2]
     return reps + [points[-1], points[-1] + 1]
 

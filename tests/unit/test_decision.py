@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
-import pytest
 
 from service.case_schema import load_case
 from service.engine.decision import answer_problems
-from service.tables.errors import ValidationError
 from service.tables.payers import load_policy
 from tests.conftest import ROOT
 
