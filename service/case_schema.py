@@ -38,6 +38,11 @@ def normalise_icd10(code: str) -> str | None:
 class Icd10(fields.String):
     default_error_messages = {"icd10": "Not an ICD-10-CM code (a letter, two characters, then up to four after a dot)."}
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"pattern": r"^\s*[A-TV-Za-tv-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{0,4})?\s*$",
+                                       "description": "ICD-10-CM, with or without the dot"})
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         code = normalise_icd10(super()._deserialize(value, attr, data, **kwargs))
         if code is None:
@@ -48,8 +53,10 @@ class Icd10(fields.String):
 class StrictBool(fields.Boolean):
     """JSON true/false only; marshmallow would otherwise take "yes", 1 and "on"."""
 
-    def __init__(self, **kwargs):
-        super().__init__(truthy={True}, falsy={False}, **kwargs)
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):      # 1 == True, so truthy={True} would still take 1
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def _int(minimum: int, maximum: int, **kwargs):

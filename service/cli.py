@@ -100,6 +100,39 @@ def cmd_evaluate(args) -> int:
     return OK
 
 
+def cmd_serve(args) -> int:
+    """Run gunicorn with deploy/gunicorn.conf.py (it replaces this process)."""
+    import os
+    conf = Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"
+    from .api.config import ConfigError, Settings
+    try:
+        Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    argv = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--bind", f"{args.host}:{args.port}"]
+    if args.workers:
+        argv += ["--workers", str(args.workers)]
+    os.execv(sys.executable, argv)
+    return OK
+
+
+def cmd_schemas(args) -> int:
+    """Write schemas/openapi.json and schemas/case.schema.json from the marshmallow schemas."""
+    from .api.spec import ROOT, rendered
+    stale = []
+    for path, text in rendered().items():
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path)
+        else:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
+    for path in stale:
+        print(f"error: {path.relative_to(ROOT)} is out of date; run `massage-rules schemas`", file=sys.stderr)
+    return FAILED if stale else OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="massage-rules", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -115,6 +148,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="print a readable account instead of JSON")
     p.add_argument("--tables", default=str(DEFAULT_TABLES), help="decision tables folder")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("serve", help="serve the HTTP API under gunicorn (deploy/gunicorn.conf.py)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, help="default: one per CPU")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("schemas", help="regenerate schemas/openapi.json and schemas/case.schema.json")
+    p.add_argument("--check", action="store_true", help="only check they are up to date")
+    p.set_defaults(func=cmd_schemas)
     return top
 
 

@@ -1,0 +1,42 @@
+"""The HTTP service: `create_app()` is what gunicorn serves."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from pythonjsonlogger.json import JsonFormatter
+
+from ..policy.registry import PolicyRegistry
+from . import decisions, errors, health, metrics, policy, spec
+from .config import Settings
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for our own logger; never a case fact, only fields we choose."""
+    logger = logging.getLogger("massage_rules")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level.upper())
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_batch_body_bytes)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    registry = PolicyRegistry(settings.tables_dir)
+    registry.load()
+    app.extensions["policy_registry"] = registry
+    errors.init_app(app)
+    metrics.init_app(app)
+    metrics.record_policy(registry)
+    for blueprint in (health.bp, decisions.bp, policy.bp, spec.bp):
+        app.register_blueprint(blueprint)
+    logging.getLogger("massage_rules.api").info("policy loaded", extra={"payers": registry.payers()})
+    return app

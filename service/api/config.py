@@ -1,0 +1,59 @@
+"""Settings from MASSAGE_RULES_* environment variables; a bad value stops start-up, naming it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PREFIX = "MASSAGE_RULES_"
+DEFAULT_TABLES = Path(__file__).resolve().parents[2] / "decision_tables"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its default, and (in `help`) what it means."""
+
+    tables_dir: Path = DEFAULT_TABLES        # decision tables folder (base/, payers/)
+    max_body_bytes: int = 1024 * 1024        # POST /v1/decisions body limit -> 413
+    max_batch_body_bytes: int = 10 * 1024 * 1024   # POST /v1/decisions/batch body limit -> 413
+    max_batch_cases: int = 1000              # cases in one batch -> 422 beyond
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env=None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            key = PREFIX + f.name.upper()
+            if f.name in overrides:
+                values[f.name] = overrides[f.name]
+            elif key in env:
+                values[f.name] = _parse(key, env[key], f.type)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not (Path(self.tables_dir) / "base").is_dir():
+            raise ConfigError(f"{PREFIX}TABLES_DIR: {self.tables_dir} has no base/ folder of decision tables")
+        for name in ("max_body_bytes", "max_batch_body_bytes", "max_batch_cases"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{PREFIX}{name.upper()}: must be a positive whole number")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"{PREFIX}LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+
+
+def _parse(key: str, raw: str, type_) -> object:
+    type_name = type_ if isinstance(type_, str) else type_.__name__
+    if type_name == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{key}: {raw!r} is not a whole number") from None
+    if type_name == "Path":
+        return Path(raw)
+    return raw

@@ -1,0 +1,67 @@
+"""POST /v1/decisions and /v1/decisions/batch: thin views over the policy engines."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, request
+
+from ..case_schema import CaseInvalid, load_case
+from ..engine.facts import CaseFactError
+from ..policy.registry import UnknownPayer
+from .body import read_json
+from .errors import Problem, invalid
+from .metrics import DECISIONS
+
+bp = Blueprint("decisions", __name__)
+
+CASE_DEPTH = 4          # case -> service -> regions -> [regions]
+BATCH_DEPTH = CASE_DEPTH + 2
+
+
+def decide(data) -> dict:
+    """One case's decision, or a Problem naming the fields that are wrong."""
+    try:
+        case = load_case(data)
+    except CaseInvalid as exc:
+        raise invalid(exc.errors) from None
+    payer = case.get("payer_id", "default")
+    try:
+        engine = current_app.extensions["policy_registry"].engine(payer)
+    except UnknownPayer:
+        raise invalid([{"field": "payer_id", "message": "Unknown payer."}]) from None
+    try:
+        decision = engine.decide(case, today=datetime.now(timezone.utc).date())
+    except CaseFactError as exc:
+        raise invalid([{"field": exc.path, "message": exc.message}]) from None
+    DECISIONS.labels(payer, decision["classification"]).inc()
+    return decision
+
+
+@bp.post("/v1/decisions")
+def post_decision():
+    settings = current_app.config["SETTINGS"]
+    return current_app.json.response(decide(read_json(request, settings.max_body_bytes, CASE_DEPTH)))
+
+
+@bp.post("/v1/decisions/batch")
+def post_batch():
+    settings = current_app.config["SETTINGS"]
+    data = read_json(request, settings.max_batch_body_bytes, BATCH_DEPTH)
+    if not isinstance(data, dict):
+        raise invalid([{"field": "$", "message": "A batch is a JSON object with `cases`."}])
+    unknown = [key for key in data if key != "cases"]
+    if unknown:
+        raise invalid([{"field": key, "message": "Unknown field."} for key in unknown])
+    cases = data.get("cases")
+    if not isinstance(cases, list):
+        raise invalid([{"field": "cases", "message": "Missing data for required field." if cases is None
+                        else "Not a valid list."}])
+    if len(cases) > settings.max_batch_cases:
+        raise invalid([{"field": "cases", "message": f"At most {settings.max_batch_cases} cases in one batch."}])
+    results = []
+    for case in cases:
+        try:
+            results.append(decide(case))
+        except Problem as problem:
+            results.append(problem.as_dict())
+    return current_app.json.response({"results": results})

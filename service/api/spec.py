@@ -1,0 +1,112 @@
+"""The OpenAPI document, generated from the marshmallow schemas; `massage-rules schemas` writes the
+checked-in copies (schemas/openapi.json, schemas/case.schema.json) that a test keeps in step."""
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app
+
+from ..case_schema import CaseSchema
+from . import schemas as s
+
+bp = Blueprint("openapi", __name__)
+ROOT = Path(__file__).resolve().parents[2]
+PROBLEM = {"description": "A problem (RFC 9457)", "content": {"application/problem+json": {"schema": "Problem"}}}
+
+
+def _problems(*codes: int) -> dict:
+    text = {400: "Malformed JSON", 404: "Not found", 413: "Body too large", 415: "Not application/json",
+            422: "The request does not follow the contract (fields named in `errors`)"}
+    return {str(code): dict(PROBLEM, description=text[code]) for code in codes}
+
+
+def _json(schema) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict:
+    spec = APISpec(title="massage-rules", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Classification, referrals and billing eligibility for massage-therapy "
+                                        "cases, from decision tables."})
+    for name, schema in [("Case", CaseSchema), ("Decision", s.DecisionSchema), ("Problem", s.ProblemSchema),
+                         ("BatchRequest", s.BatchRequestSchema), ("BatchResponse", s.BatchResponseSchema),
+                         ("Policy", s.PolicySchema), ("TableDocument", s.TableDocumentSchema),
+                         ("Status", s.StatusSchema)]:
+        spec.components.schema(name, schema=schema)
+    spec.path("/v1/decisions", operations={"post": {
+        "operationId": "decide", "summary": "Decide one case",
+        "requestBody": dict(_json("Case"), required=True),
+        "responses": {"200": dict(_json("Decision"), description="The decision"), **_problems(400, 413, 415, 422)}}})
+    spec.path("/v1/decisions/batch", operations={"post": {
+        "operationId": "decideBatch", "summary": "Decide up to 1,000 cases, answered in order",
+        "requestBody": dict(_json("BatchRequest"), required=True),
+        "responses": {"200": dict(_json("BatchResponse"), description="One result per case"),
+                      **_problems(400, 413, 415, 422)}}})
+    spec.path("/v1/policy", operations={"get": {
+        "operationId": "getPolicy", "summary": "The tables and versions in force for a payer",
+        "parameters": [{"in": "query", "schema": s.PolicyQuerySchema}],
+        "responses": {"200": dict(_json("Policy"), description="The policy"), **_problems(404, 422)}}})
+    spec.path("/v1/tables/{name}", operations={"get": {
+        "operationId": "getTable", "summary": "One table as data, with its version",
+        "parameters": [{"in": "path", "name": "name", "required": True, "schema": {"type": "string"}},
+                       {"in": "query", "schema": s.TableQuerySchema}],
+        "responses": {"200": dict(_json("TableDocument"), description="The table"), **_problems(404, 422)}}})
+    spec.path("/healthz", operations={"get": {"operationId": "healthz", "summary": "The process is up",
+                                              "responses": {"200": dict(_json("Status"), description="Up")}}})
+    spec.path("/readyz", operations={"get": {"operationId": "readyz", "summary": "The policy is loaded and compiled",
+                                             "responses": {"200": dict(_json("Status"), description="Ready"),
+                                                           "503": dict(_json("Status"), description="Not ready")}}})
+    spec.path("/metrics", operations={"get": {"operationId": "metrics", "summary": "Prometheus metrics",
+                                              "responses": {"200": {"description": "Prometheus text format",
+                                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}})
+    spec.path("/openapi.json", operations={"get": {"operationId": "openapi", "summary": "This document",
+                                                   "responses": {"200": dict(_json({"type": "object"}),
+                                                                             description="OpenAPI 3")}}})
+    return spec.to_dict()
+
+
+def case_json_schema(spec: dict) -> dict:
+    """The Case component and what it refers to, as a standalone JSON Schema."""
+    components = spec["components"]["schemas"]
+    needed, todo = {}, ["Case"]
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed[name] = copy.deepcopy(components[name])
+        text = json.dumps(needed[name])
+        todo += [ref.split('"')[0] for ref in text.split('"$ref": "#/components/schemas/')[1:]]
+    text = json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                       "$id": "https://massage-rules.example/schemas/case.schema.json",
+                       "title": "massage-rules case facts (v1)", "$ref": "#/$defs/Case", "$defs": needed})
+    return _json_schema_nulls(json.loads(text.replace("#/components/schemas/", "#/$defs/")))
+
+
+def _json_schema_nulls(node):
+    """OpenAPI 3.0's `nullable: true` is `type: [T, "null"]` in JSON Schema."""
+    if isinstance(node, list):
+        return [_json_schema_nulls(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _json_schema_nulls(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") and isinstance(node.get("type"), str):
+        out["type"] = [node["type"], "null"]
+    return out
+
+
+def rendered() -> dict[Path, str]:
+    spec = build_spec()
+    return {ROOT / "schemas" / "openapi.json": json.dumps(spec, indent=2) + "\n",
+            ROOT / "schemas" / "case.schema.json": json.dumps(case_json_schema(spec), indent=2) + "\n"}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return current_app.json.response(build_spec())
+

@@ -1,0 +1,1 @@
+"""Which policy is in force: payers, versions, and the compiled engines that serve them."""

@@ -1,0 +1,61 @@
+"""GET /v1/policy, /v1/tables/{name}, /healthz, /readyz, /metrics."""
+from __future__ import annotations
+
+import pytest
+
+
+def test_policy_lists_tables_and_versions(client):
+    body = client.get("/v1/policy?payer_id=acme-health&date=2026-11-20").get_json()
+    assert body["payer_id"] == "acme-health" and body["date"] == "2026-11-20"
+    assert body["tables"]["performer"]["version"] == "acme-health@1"
+    assert body["tables"]["classification"] == {"version": "base@1", "title": body["tables"]["classification"]["title"],
+                                                "hit_policy": "FIRST", "rules": 5}
+    assert "covered_diagnoses" in body["value_sets"]
+
+
+def test_policy_defaults_to_the_default_payer(client):
+    assert client.get("/v1/policy").get_json()["payer_id"] == "default"
+
+
+def test_one_table_as_data(client):
+    body = client.get("/v1/tables/care_stage?payer_id=medicare-example").get_json()
+    assert body["version"] == "medicare-example@1"
+    assert body["table"]["rules"][0]["when"] == {"visit_number": "<= 10"}
+    assert body["table"]["inputs"]["visit_number"] == {"from": "clinical.visit_number", "type": "number", "default": 1}
+
+
+@pytest.mark.parametrize("url, status, field", [
+    ("/v1/policy?payer_id=nobody", 404, "payer_id"),
+    ("/v1/policy?payer_id=Bad%20Id", 422, "payer_id"),
+    ("/v1/policy?date=tomorrow", 422, "date"),
+    ("/v1/policy?colour=red", 422, "colour"),
+    ("/v1/tables/nope", 404, None),
+    ("/v1/tables/units?payer_id=nobody", 404, "payer_id"),
+])
+def test_bad_queries(client, url, status, field):
+    response = client.get(url)
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    if field:
+        assert field in {e["field"] for e in response.get_json()["errors"]}
+
+
+def test_unknown_routes_and_methods_are_problems(client):
+    assert client.get("/v2/nothing").status_code == 404
+    response = client.get("/v1/decisions")
+    assert response.status_code == 405 and response.mimetype == "application/problem+json"
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["payers"] == ["acme-health", "default", "medicare-example"]
+
+
+def test_metrics(client, contract_case):
+    client.post("/v1/decisions", json=contract_case)
+    client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'massage_rules_requests_total{endpoint="/v1/decisions",method="POST",status="200"}' in text
+    assert 'massage_rules_request_seconds_bucket{endpoint="/healthz"' in text
+    assert 'massage_rules_decisions_total{classification="medical",payer_id="default"}' in text
+    assert 'massage_rules_policy_table_version{origin="acme-health",payer_id="acme-health",table="performer"} 1.0' in text
