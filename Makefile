@@ -27,6 +27,7 @@ soak: install
 
 bench: install
 	$(BIN)/python benchmarks/engine_scale.py
+	$(BIN)/python benchmarks/http_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

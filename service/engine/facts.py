@@ -52,34 +52,49 @@ def input_value(inp: Input, raw, path: str):
     return value
 
 
-def table_inputs(policy: Policy, table: Table, case: CaseFacts, outputs: dict, item: dict | None) -> dict:
-    """The value of every input of `table` for this case (and item)."""
-    values = {}
-    for inp in table.inputs:
-        source = policy.sources[(table.name, inp.name)]
-        if source.kind is SourceKind.FACT:
-            raw, path = case.values.get(source.path), source.path
-        elif source.kind is SourceKind.ITEM:
-            raw, path = item.get(source.path), f"{table.each}[].{source.path}"
-        else:
-            result = outputs[source.table]
-            raw = tuple(r[source.path] for r in result) if isinstance(result, list) else result[source.path]
-            path = f"{source.table}.{source.path}"
-        values[inp.name] = input_value(inp, raw, path)
-    return values
+class TableProjector:
+    """`table_inputs` and `engine_fact` for one table, with every lookup done once at start-up."""
 
+    def __init__(self, policy: Policy, table: Table, layout: Layout):
+        self.table, self.layout, self.value_sets = table, layout, policy.value_sets
+        self.each = table.each
+        self.inputs = []
+        for inp in table.inputs:
+            source = policy.sources[(table.name, inp.name)]
+            if source.kind is SourceKind.FACT:
+                path = source.path
+            elif source.kind is SourceKind.ITEM:
+                path = f"{table.each}[].{source.path}"
+            else:
+                path = f"{source.table}.{source.path}"
+            self.inputs.append((inp, source.kind, source.path, source.table, path))
+        self.fields = [(name, f, layout.segments.get(name)) for name, f in layout.fields.items()]
+        self.flags = [(flag.field, flag.input, Cell((flag.test,))) for flag in layout.flags]
+        self.groups = [f"$g{g}" for g in range(layout.groups)]
 
-def engine_fact(layout: Layout, values: dict, value_sets, fact_id: str, item_index: int) -> tuple[dict, str | None]:
-    """The fact to post, and for a sharded table the shard ruleset it belongs to."""
-    fact = {"$t": layout.table, "$i": item_index, "id": fact_id}
-    for name, field in layout.fields.items():
-        value = values[name]
-        fact[field] = segment_of(layout.segments[name], value) if name in layout.segments else value
-    for flag in layout.flags:
-        fact[flag.field] = cell_holds(Cell((flag.test,)), values[flag.input], value_sets)
-    for group in range(layout.groups):
-        fact[f"$g{group}"] = True
-    ruleset = None
-    if layout.shard is not None and layout.shard.partitions:
-        ruleset, fact["$b"] = place(layout.shard, fact[layout.shard.field])
-    return fact, ruleset
+    def values(self, case: CaseFacts, outputs: dict, item: dict | None) -> dict:
+        values = {}
+        for inp, kind, key, table, path in self.inputs:
+            if kind is SourceKind.FACT:
+                raw = case.values.get(key)
+            elif kind is SourceKind.ITEM:
+                raw = item.get(key)
+            else:
+                result = outputs[table]
+                raw = tuple(r[key] for r in result) if isinstance(result, list) else result[key]
+            values[inp.name] = input_value(inp, raw, path)
+        return values
+
+    def fact(self, values: dict, fact_id: str, item_index: int) -> dict:
+        fact = {"$t": self.table.name, "$i": item_index, "id": fact_id}
+        for name, field, segments in self.fields:
+            value = values[name]
+            fact[field] = segment_of(segments, value) if segments is not None else value
+        for field, name, cell in self.flags:
+            fact[field] = cell_holds(cell, values[name], self.value_sets)
+        for group in self.groups:
+            fact[group] = True
+        shard = self.layout.shard
+        if shard is not None and shard.partitions:
+            fact["$b"] = place(shard, fact[shard.field])[1]
+        return fact

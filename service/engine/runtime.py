@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..case_facts import CaseFacts
 from .compile import Action, CompiledPolicy, place
-from .facts import CaseFactError, engine_fact, table_inputs
+from .facts import CaseFactError, TableProjector
 from .hit_policy import HitPolicyViolation, Resolution, resolve
 from .host import EngineHost
 
@@ -73,6 +73,8 @@ class Runtime:
         self._serial = itertools.count()
         self._case: _Case | None = None
         self._leaves = frozenset(compiled.leaves)
+        self._projectors = {name: TableProjector(self.policy, self.policy.tables[name], compiled.layouts[name])
+                            for name in self.policy.order}
         self._handlers = {"row": self._on_row, "resolve": self._on_resolve, "gather": self._on_gather,
                           "probe": self._on_probe}
         self._host: EngineHost | None = None
@@ -144,14 +146,13 @@ class Runtime:
             case.outputs[name] = resolution.value
 
     def _table_facts(self, case: _Case, name: str) -> list[dict]:
-        table = self.policy.tables[name]
-        layout = self.compiled.layouts[name]
-        items = case.case.items[table.each] if table.each else (None,)
+        projector = self._projectors[name]
+        items = case.case.items[projector.each] if projector.each else (None,)
         facts = []
         for index, item in enumerate(items):
-            values = table_inputs(self.policy, table, case.case, case.outputs, item)
+            values = projector.values(case.case, case.outputs, item)
             case.inputs[(name, index)] = values
-            fact, _ = engine_fact(layout, values, self.policy.value_sets, f"{case.serial}:{name}:{index}", index)
+            fact = projector.fact(values, f"{case.serial}:{name}:{index}", index)
             fact["sid"] = case.sid
             case.asserted.append(fact)
             facts.append(fact)
