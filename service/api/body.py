@@ -27,6 +27,12 @@ class _Duplicate(ValueError):
         self.key = key
 
 
+def check_depth(value, max_depth: int, field: str = "$") -> None:
+    """422 when JSON is nested deeper than the contract allows."""
+    if _depth(value) > max_depth:
+        raise invalid([{"field": field, "message": "Nested deeper than the contract allows."}])
+
+
 def _depth(value) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -63,6 +69,5 @@ def read_json(request: Request, max_bytes: int, max_depth: int):
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "NaN and Infinity are not JSON"
         raise Problem(400, "Malformed JSON", f"The body is not valid JSON{where}: {reason}.") from None
-    if _depth(data) > max_depth:
-        raise invalid([{"field": "$", "message": "Nested deeper than the contract allows."}])
+    check_depth(data, max_depth)
     return data

@@ -8,18 +8,19 @@ from flask import Blueprint, current_app, request
 from ..case_schema import CaseInvalid, load_case
 from ..engine.facts import CaseFactError
 from ..policy.registry import UnknownPayer
-from .body import read_json
+from .body import check_depth, read_json
 from .errors import Problem, invalid
 from .metrics import DECISIONS
 
 bp = Blueprint("decisions", __name__)
 
 CASE_DEPTH = 4          # case -> service -> regions -> [regions]
-BATCH_DEPTH = CASE_DEPTH + 2
+BATCH_DEPTH = 32        # a deeper case in a batch gets its own problem; this only bounds the parse
 
 
 def decide(data) -> dict:
     """One case's decision, or a Problem naming the fields that are wrong."""
+    check_depth(data, CASE_DEPTH)
     try:
         case = load_case(data)
     except CaseInvalid as exc:
