@@ -28,12 +28,13 @@ from tests.integration.server import Server  # noqa: E402
 CASE = json.loads((ROOT / "examples" / "contract-case.json").read_text())
 
 
-def _client(port: int, method: str, path: str, body: bytes | None, deadline: float, budget: int, out):
+def _client(port: int, key: str, method: str, path: str, body: bytes | None, deadline: float, budget: int, out):
     latencies = []
     while time.monotonic() < deadline and len(latencies) < budget:
         start = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json",
+                                                      "Authorization": f"Bearer {key}"})
         response = conn.getresponse()
         response.read()
         conn.close()
@@ -44,12 +45,13 @@ def _client(port: int, method: str, path: str, body: bytes | None, deadline: flo
     out.put(("ok", latencies))
 
 
-def scenario(port: int, method: str, path: str, body, seconds: float, clients: int, max_requests: int) -> dict:
+def scenario(port: int, key: str, method: str, path: str, body, seconds: float, clients: int,
+             max_requests: int) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     out = multiprocessing.Queue()
     started = time.monotonic()
     deadline = started + seconds
-    procs = [multiprocessing.Process(target=_client, args=(port, method, path, data, deadline,
+    procs = [multiprocessing.Process(target=_client, args=(port, key, method, path, data, deadline,
                                                            max_requests // clients, out)) for _ in range(clients)]
     for p in procs:
         p.start()
@@ -75,7 +77,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp) / "server.log", workers=args.workers)
         try:
-            run = lambda *a: scenario(server.port, *a, args.seconds, args.clients, args.max_requests)  # noqa: E731
+            run = lambda *a: scenario(server.port, server.keys["integrator"], *a,  # noqa: E731
+                                      args.seconds, args.clients, args.max_requests)
             report = {"healthz": run("GET", "/healthz", None),
                       "decision": run("POST", "/v1/decisions", CASE),
                       "batch_100": run("POST", "/v1/decisions/batch", {"cases": [CASE] * 100})}

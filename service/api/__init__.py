@@ -6,8 +6,9 @@ import logging
 from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
+from ..policy.bootstrap import open_store
 from ..policy.registry import PolicyRegistry
-from . import decisions, errors, health, metrics, policy, spec
+from . import auth, decisions, errors, health, metrics, policy, publishing, spec
 from .config import Settings
 
 
@@ -30,13 +31,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_batch_body_bytes)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    registry = PolicyRegistry(settings.tables_dir)
-    registry.load()
+    store = open_store(settings.database_url, settings.tables_dir)
+    registry = PolicyRegistry(store, settings.poll_seconds)
+    registry.refresh(force=True)
+    if not registry.ready:
+        raise RuntimeError(f"the stored policy does not compile: {registry.error}")
+    app.extensions["policy_store"] = store
     app.extensions["policy_registry"] = registry
     errors.init_app(app)
     metrics.init_app(app)
+    auth.init_app(app)
     metrics.record_policy(registry)
-    for blueprint in (health.bp, decisions.bp, policy.bp, spec.bp):
+
+    @app.before_request
+    def _follow_the_store():
+        before = registry.generation
+        registry.refresh()
+        if registry.generation != before or registry.error:
+            metrics.record_policy(registry)
+
+    for blueprint in (health.bp, decisions.bp, policy.bp, publishing.bp, spec.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("massage_rules.api").info("policy loaded", extra={"payers": registry.payers()})
     return app

@@ -6,7 +6,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 PREFIX = "MASSAGE_RULES_"
-DEFAULT_TABLES = Path(__file__).resolve().parents[2] / "decision_tables"
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TABLES = ROOT / "decision_tables"
+DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'massage-rules.db'}"
 
 
 class ConfigError(ValueError):
@@ -22,6 +24,8 @@ class Settings:
     max_batch_body_bytes: int = 10 * 1024 * 1024   # POST /v1/decisions/batch body limit -> 413
     max_batch_cases: int = 1000              # cases in one batch -> 422 beyond
     log_level: str = "INFO"
+    database_url: str = DEFAULT_DATABASE     # any SQLAlchemy URL; SQLite in var/ by default
+    poll_seconds: float = 0.2                # how often a worker checks the store for a new policy
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":
@@ -43,6 +47,10 @@ class Settings:
         for name in ("max_body_bytes", "max_batch_body_bytes", "max_batch_cases"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()}: must be a positive whole number")
+        if not 0 < self.poll_seconds <= 60:
+            raise ConfigError(f"{PREFIX}POLL_SECONDS: must be more than 0 and at most 60")
+        if "://" not in self.database_url:
+            raise ConfigError(f"{PREFIX}DATABASE_URL: not an SQLAlchemy URL")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"{PREFIX}LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
 
@@ -54,6 +62,11 @@ def _parse(key: str, raw: str, type_) -> object:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{key}: {raw!r} is not a whole number") from None
+    if type_name == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{key}: {raw!r} is not a number") from None
     if type_name == "Path":
         return Path(raw)
     return raw

@@ -1,13 +1,12 @@
 """POST /v1/decisions and /v1/decisions/batch: thin views over the policy engines."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, current_app, request
 
 from ..case_schema import CaseInvalid, load_case
 from ..engine.facts import CaseFactError
-from ..policy.registry import UnknownPayer
+from ..policy.registry import UnknownPayer, today
+from .auth import require
 from .body import check_depth, read_json
 from .errors import Problem, invalid
 from .metrics import DECISIONS
@@ -26,12 +25,14 @@ def decide(data) -> dict:
     except CaseInvalid as exc:
         raise invalid(exc.errors) from None
     payer = case.get("payer_id", "default")
+    require("decide", payer)
+    on = case.get("date_of_service") or today()
     try:
-        engine = current_app.extensions["policy_registry"].engine(payer)
+        engine = current_app.extensions["policy_registry"].engine(payer, on)
     except UnknownPayer:
         raise invalid([{"field": "payer_id", "message": "Unknown payer."}]) from None
     try:
-        decision = engine.decide(case, today=datetime.now(timezone.utc).date())
+        decision = engine.decide(case, today=on)
     except CaseFactError as exc:
         raise invalid([{"field": exc.path, "message": exc.message}]) from None
     DECISIONS.labels(payer, decision["classification"]).inc()

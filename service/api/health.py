@@ -14,7 +14,11 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     registry = current_app.extensions["policy_registry"]
-    body = {"status": "ready" if registry.ready else "not ready", "payers": registry.payers()}
+    store_ok = current_app.extensions["policy_store"].ping()
+    ready = registry.ready and store_ok
+    body = {"status": "ready" if ready else "not ready", "payers": registry.payers()}
+    if not store_ok:
+        body["store"] = "unreachable"
     if registry.error:
         body["last_load_error"] = "the last policy load failed; serving the previous policy"
-    return jsonify(body), (200 if registry.ready else 503)
+    return jsonify(body), (200 if ready else 503)

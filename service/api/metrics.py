@@ -34,9 +34,11 @@ def metrics():
 
 
 def record_policy(registry) -> None:
-    for payer, engine in registry.engines.items():
-        for name, table in engine.policy.tables.items():
-            POLICY_VERSION.labels(payer, name, table.origin).set(table.version)
+    from ..policy.registry import today
+    for payer in registry.payers():
+        for version in registry.chosen(payer, today()):
+            if version.kind == "table":
+                POLICY_VERSION.labels(payer, version.name, version.payer_id).set(version.version)
     POLICY_LOAD_FAILED.set(1 if registry.error else 0)
 
 

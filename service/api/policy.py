@@ -1,14 +1,12 @@
 """GET /v1/policy and /v1/tables/{name}: the tables in force, as data."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, current_app, request
 from marshmallow import ValidationError
 
 from ..case_schema import flatten_errors
-from ..policy.registry import UnknownPayer
-from ..tables.document import table_to_document
+from ..policy.registry import UnknownPayer, today
+from .auth import require
 from .errors import Problem, invalid
 from .schemas import PolicyQuerySchema, TableQuerySchema
 
@@ -22,9 +20,10 @@ def _query(schema):
         raise invalid(flatten_errors(exc.messages), "The query does not follow the contract.") from None
 
 
-def _engine(payer_id: str):
+def _chosen(payer_id: str, on):
+    require("read", payer_id)
     try:
-        return current_app.extensions["policy_registry"].engine(payer_id)
+        return current_app.extensions["policy_registry"].chosen(payer_id, on)
     except UnknownPayer:
         raise Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
                       "not-found") from None
@@ -33,21 +32,22 @@ def _engine(payer_id: str):
 @bp.get("/v1/policy")
 def get_policy():
     query = _query(PolicyQuerySchema())
-    policy = _engine(query["payer_id"]).policy
-    when = query.get("date") or datetime.now(timezone.utc).date()
-    tables = {name: {"version": policy.tables[name].version_label, "title": policy.tables[name].title,
-                     "hit_policy": policy.tables[name].hit_policy.value, "rules": len(policy.tables[name].rules)}
-              for name in sorted(policy.tables)}
-    return current_app.json.response({"payer_id": policy.payer_id, "date": when.isoformat(), "tables": tables,
-                                      "value_sets": sorted(policy.value_sets)})
+    when = query.get("date") or today()
+    chosen = _chosen(query["payer_id"], when)
+    tables = {v.name: {"version": v.label, "title": v.document.get("title", ""),
+                       "hit_policy": v.document.get("hit_policy"), "rules": len(v.document.get("rules", [])),
+                       "effective_from": v.effective_from.isoformat()}
+              for v in chosen if v.kind == "table"}
+    return current_app.json.response({"payer_id": query["payer_id"], "date": when.isoformat(), "tables": tables,
+                                      "value_sets": sorted(v.name for v in chosen if v.kind == "value_set")})
 
 
 @bp.get("/v1/tables/<name>")
 def get_table(name: str):
     query = _query(TableQuerySchema())
-    policy = _engine(query["payer_id"]).policy
-    table = policy.tables.get(name)
-    if table is None:
+    when = query.get("date") or today()
+    version = next((v for v in _chosen(query["payer_id"], when) if v.kind == "table" and v.name == name), None)
+    if version is None:
         raise Problem(404, "Not found", "The payer's policy has no such table.", kind="not-found")
-    return current_app.json.response({"payer_id": policy.payer_id, "version": table.version_label,
-                                      "table": table_to_document(table)})
+    return current_app.json.response({"payer_id": query["payer_id"], "version": version.label,
+                                      "effective_from": version.effective_from.isoformat(), "table": version.document})

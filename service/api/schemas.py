@@ -27,6 +27,7 @@ class PolicyQuerySchema(_Ordered):
 
 class TableQuerySchema(_Ordered):
     payer_id = fields.String(load_default="default", validate=PAYER_ID)
+    date = fields.Date(metadata={"description": "The version in force on this date (default today)."})
 
 
 class ReferralSchema(_Ordered):
@@ -117,6 +118,7 @@ class BatchResponseSchema(_Ordered):
 
 class TableSummarySchema(_Ordered):
     version = fields.String(required=True)
+    effective_from = fields.Date(required=True)
     title = fields.String(required=True)
     hit_policy = fields.String(required=True)
     rules = fields.Integer(required=True)
@@ -132,6 +134,7 @@ class PolicySchema(_Ordered):
 class TableDocumentSchema(_Ordered):
     payer_id = fields.String(required=True)
     version = fields.String(required=True)
+    effective_from = fields.Date(required=True)
     table = fields.Dict(required=True, metadata={"description": "the table as its YAML document (see decision-table.schema.json)"})
 
 
@@ -139,3 +142,58 @@ class StatusSchema(_Ordered):
     status = fields.String(required=True)
     payers = fields.List(fields.String())
     last_load_error = fields.String()
+
+
+class PublishQuerySchema(_Ordered):
+    effective_from = fields.Date(metadata={"description": "First date of service the version applies to (default today)."})
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class PublishedVersionSchema(_Ordered):
+    payer_id = fields.String(required=True)
+    table = fields.String(required=True)
+    version = fields.Integer(required=True)
+    label = fields.String(required=True)
+    effective_from = fields.Date(required=True)
+    content_hash = fields.String(required=True)
+    author_key_id = fields.String(required=True)
+    comment = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class VersionsSchema(_Ordered):
+    payer_id = fields.String(required=True)
+    table = fields.String(required=True)
+    versions = fields.List(fields.Dict(), required=True)
+
+
+class VersionDocumentSchema(PublishedVersionSchema):
+    document = fields.Dict(required=True)
+
+
+class DryRunRequestSchema(_Ordered):
+    table = fields.Dict(required=True, metadata={"description": "the draft table document"})
+    cases = fields.List(fields.Nested(CaseSchema), required=True, validate=validate.Length(max=100))
+    effective_from = fields.Date()
+
+
+class DryRunResponseSchema(_Ordered):
+    payer_id = fields.String(required=True)
+    table = fields.String(required=True)
+    results = fields.List(fields.Dict(), required=True, metadata={
+        "description": "per case: `live` and `draft` decisions and the `differences` (field paths)"})
+
+
+class RollbackRequestSchema(_Ordered):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    effective_from = fields.Date()
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class AuditQuerySchema(_Ordered):
+    payer_id = fields.String(required=True, validate=PAYER_ID)
+
+
+class AuditSchema(_Ordered):
+    payer_id = fields.String(required=True)
+    entries = fields.List(fields.Dict(), required=True)

@@ -57,6 +57,42 @@ def build_spec() -> dict:
         "parameters": [{"in": "path", "name": "name", "required": True, "schema": {"type": "string"}},
                        {"in": "query", "schema": s.TableQuerySchema}],
         "responses": {"200": dict(_json("TableDocument"), description="The table"), **_problems(404, 422)}}})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "description": "An API key: mrk_<id>_<secret>"})
+    table_path = [{"in": "path", "name": "payer_id", "required": True, "schema": {"type": "string"}},
+                  {"in": "path", "name": "name", "required": True, "schema": {"type": "string"}}]
+    for name, schema in [("PublishedVersion", s.PublishedVersionSchema), ("Versions", s.VersionsSchema),
+                         ("VersionDocument", s.VersionDocumentSchema), ("DryRunRequest", s.DryRunRequestSchema),
+                         ("DryRunResponse", s.DryRunResponseSchema), ("RollbackRequest", s.RollbackRequestSchema),
+                         ("Audit", s.AuditSchema)]:
+        spec.components.schema(name, schema=schema)
+    spec.path("/v1/payers/{payer_id}/tables/{name}", operations={"put": {
+        "operationId": "publishTable", "summary": "Publish a new version of one table for one payer",
+        "parameters": table_path + [{"in": "query", "schema": s.PublishQuerySchema}],
+        "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}},
+                                                      "application/json": {"schema": {"type": "object"}}}},
+        "responses": {"201": dict(_json("PublishedVersion"), description="Stored"), **_problems(400, 404, 413, 415, 422)}}})
+    spec.path("/v1/payers/{payer_id}/tables/{name}/dry-run", operations={"post": {
+        "operationId": "dryRun", "summary": "Decisions under a draft and under the live policy, nothing stored",
+        "parameters": table_path, "requestBody": dict(_json("DryRunRequest"), required=True),
+        "responses": {"200": dict(_json("DryRunResponse"), description="Both decisions per case"),
+                      **_problems(400, 404, 413, 415, 422)}}})
+    spec.path("/v1/payers/{payer_id}/tables/{name}/versions", operations={"get": {
+        "operationId": "listVersions", "summary": "Every version the payer published", "parameters": table_path,
+        "responses": {"200": dict(_json("Versions"), description="Versions"), **_problems(404)}}})
+    spec.path("/v1/payers/{payer_id}/tables/{name}/versions/{number}", operations={"get": {
+        "operationId": "getVersion", "summary": "One version, with its document",
+        "parameters": table_path + [{"in": "path", "name": "number", "required": True,
+                                     "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": dict(_json("VersionDocument"), description="The version"), **_problems(404)}}})
+    spec.path("/v1/payers/{payer_id}/tables/{name}/rollback", operations={"post": {
+        "operationId": "rollback", "summary": "Publish a copy of an earlier version as the newest",
+        "parameters": table_path, "requestBody": dict(_json("RollbackRequest"), required=True),
+        "responses": {"201": dict(_json("PublishedVersion"), description="Stored"), **_problems(400, 404, 415, 422)}}})
+    spec.path("/v1/audit", operations={"get": {
+        "operationId": "audit", "summary": "Changes of one payer's policy, newest first",
+        "parameters": [{"in": "query", "schema": s.AuditQuerySchema}],
+        "responses": {"200": dict(_json("Audit"), description="Audit entries"), **_problems(422)}}})
     spec.path("/healthz", operations={"get": {"operationId": "healthz", "summary": "The process is up",
                                               "responses": {"200": dict(_json("Status"), description="Up")}}})
     spec.path("/readyz", operations={"get": {"operationId": "readyz", "summary": "The policy is loaded and compiled",
@@ -68,7 +104,17 @@ def build_spec() -> dict:
     spec.path("/openapi.json", operations={"get": {"operationId": "openapi", "summary": "This document",
                                                    "responses": {"200": dict(_json({"type": "object"}),
                                                                              description="OpenAPI 3")}}})
-    return spec.to_dict()
+    document = spec.to_dict()
+    unauthenticated = {"/healthz", "/readyz", "/metrics", "/openapi.json"}
+    for path, operations in document["paths"].items():
+        if path in unauthenticated:
+            continue
+        for operation in operations.values():
+            operation["security"] = [{"bearer": []}]
+            operation["responses"].update({
+                "401": dict(PROBLEM, description="No valid key"),
+                "403": dict(PROBLEM, description="The key's role or payer scope does not allow it")})
+    return document
 
 
 def case_json_schema(spec: dict) -> dict:

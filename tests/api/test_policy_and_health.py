@@ -9,7 +9,7 @@ def test_policy_lists_tables_and_versions(client):
     assert body["payer_id"] == "acme-health" and body["date"] == "2026-11-20"
     assert body["tables"]["performer"]["version"] == "acme-health@1"
     assert body["tables"]["classification"] == {"version": "base@1", "title": body["tables"]["classification"]["title"],
-                                                "hit_policy": "FIRST", "rules": 5}
+                                                "hit_policy": "FIRST", "rules": 5, "effective_from": "2000-01-01"}
     assert "covered_diagnoses" in body["value_sets"]
 
 
@@ -22,6 +22,7 @@ def test_one_table_as_data(client):
     assert body["version"] == "medicare-example@1"
     assert body["table"]["rules"][0]["when"] == {"visit_number": "<= 10"}
     assert body["table"]["inputs"]["visit_number"] == {"from": "clinical.visit_number", "type": "number", "default": 1}
+    assert body["effective_from"] == "2000-01-01"
 
 
 @pytest.mark.parametrize("url, status, field", [
@@ -48,7 +49,7 @@ def test_unknown_routes_and_methods_are_problems(client):
 def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.get_json()["payers"] == ["acme-health", "default", "medicare-example"]
+    assert ready.status_code == 200 and ready.get_json()["payers"] == ["default", "acme-health", "medicare-example"]
 
 
 def test_metrics(client, contract_case):

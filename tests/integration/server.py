@@ -20,9 +20,17 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, log_path: Path, workers: int = 2, env: dict | None = None):
+    """`keys` holds one key per role (all payers); `request` sends the admin key unless told otherwise."""
+
+    def __init__(self, log_path: Path, workers: int = 2, env: dict | None = None, database_url: str | None = None):
+        from service.api.auth import ROLES
+        from service.policy.bootstrap import open_store
         self.port = free_port()
         self.log_path = log_path
+        self.database_url = database_url or f"sqlite:///{log_path.parent / 'policy.db'}"
+        self.store = open_store(self.database_url, ROOT / "decision_tables")
+        self.keys = {role: self.store.create_key(role, ["*"], f"test {role}")[1] for role in ROLES}
+        env = {**(env or {}), "MASSAGE_RULES_DATABASE_URL": self.database_url}
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
@@ -44,11 +52,13 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not become ready")
 
-    def request(self, method: str, path: str, body=None, headers=None):
+    def request(self, method: str, path: str, body=None, headers=None, key: str | None = "admin"):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             data = json.dumps(body) if body is not None and not isinstance(body, (str, bytes)) else body
-            conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+            auth = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
+            conn.request(method, path, body=data,
+                         headers={"Content-Type": "application/json", **auth, **(headers or {})})
             response = conn.getresponse()
             raw = response.read()
             kind = response.getheader("Content-Type", "")
