@@ -100,16 +100,33 @@ def cmd_evaluate(args) -> int:
     return OK
 
 
+def _store():
+    """The configured store, migrated and seeded; None (message printed) when the settings are bad."""
+    from .api.config import ConfigError, Settings
+    from .policy.bootstrap import open_store
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, None
+    return settings, open_store(settings.database_url, settings.tables_dir)
+
+
 def cmd_serve(args) -> int:
     """Run gunicorn with deploy/gunicorn.conf.py (it replaces this process)."""
     import os
     conf = Path(__file__).resolve().parents[1] / "deploy" / "gunicorn.conf.py"
-    from .api.config import ConfigError, Settings
     try:
-        Settings.from_env()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        settings, store = _store()
+    except PolicyError as exc:
+        _print_problems(exc)
+        return FAILED
+    if store is None:
         return USAGE
+    if not store.has_admin_key():
+        _, text = store.create_key("admin", ["*"], "local admin (created on first start)")
+        print("No admin key existed, so one was created for local use. It is shown once; only its hash is kept.")
+        print(f"admin key: {text}", flush=True)
     argv = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--bind", f"{args.host}:{args.port}"]
     if args.workers:
         argv += ["--workers", str(args.workers)]
@@ -133,6 +150,50 @@ def cmd_schemas(args) -> int:
     return FAILED if stale else OK
 
 
+def cmd_keys(args) -> int:
+    from .api.auth import ROLES
+    settings, store = _store()
+    if store is None:
+        return USAGE
+    if args.action == "create":
+        if args.role not in ROLES:
+            print(f"error: --role must be one of {', '.join(ROLES)}", file=sys.stderr)
+            return USAGE
+        key, text = store.create_key(args.role, args.payer or ["*"], args.name or f"{args.role} key")
+        print(f"created key {key.id} ({key.name}): role {key.role}, payers {', '.join(key.payers)}")
+        print(text)
+    elif args.action == "list":
+        for key in store.keys():
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            print(f"{key.id}  {key.role:<10}  {','.join(key.payers):<30}  {state:<18}  {key.name}")
+    else:
+        if not args.key_id:
+            print("error: keys revoke needs a key id", file=sys.stderr)
+            return USAGE
+        if not store.revoke_key(args.key_id):
+            print(f"error: no active key {args.key_id}", file=sys.stderr)
+            return FAILED
+        print(f"revoked {args.key_id}")
+    return OK
+
+
+def cmd_sync(args) -> int:
+    from .policy.bootstrap import sync
+    settings, store = _store()
+    if store is None:
+        return USAGE
+    try:
+        stored = sync(store, Path(args.dir))
+    except PolicyError as exc:
+        _print_problems(exc)
+        return FAILED
+    for version in stored:
+        print(f"published {version.kind} {version.name} for {version.payer_id} as version {version.version}")
+    if not stored:
+        print("nothing changed")
+    return OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="massage-rules", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -153,6 +214,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--workers", type=int, help="default: one per CPU")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("keys", help="API keys: create (prints the key once, last line), list, revoke")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("key_id", nargs="?", help="for revoke")
+    p.add_argument("--role", help="integrator | analyst | publisher | admin")
+    p.add_argument("--payer", action="append", help="payer id the key may act for (repeat); default: all (*)")
+    p.add_argument("--name", help="who holds the key")
+    p.set_defaults(func=cmd_keys)
+    p = sub.add_parser("sync", help="publish the table files that changed in DIR as new versions")
+    p.add_argument("dir", nargs="?", default=str(DEFAULT_TABLES))
+    p.set_defaults(func=cmd_sync)
     p = sub.add_parser("schemas", help="regenerate schemas/openapi.json and schemas/case.schema.json")
     p.add_argument("--check", action="store_true", help="only check they are up to date")
     p.set_defaults(func=cmd_schemas)
