@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -107,6 +108,11 @@ class Store:
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        # gunicorn forks after the app is loaded: a child must not reuse the parent's connections
+        os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     def migrate(self) -> None:
         config = Config()

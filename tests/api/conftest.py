@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from service.api import create_app
 from service.api.auth import ROLES
 from service.api.config import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fresh_database_url
 
 
 class KeyedClient(FlaskClient):
@@ -25,15 +25,17 @@ class KeyedClient(FlaskClient):
 
 
 def make_app(tmp_path_factory, **overrides):
-    db = tmp_path_factory.mktemp("db") / "policy.db"
-    app = create_app(Settings.from_env(env={}, database_url=f"sqlite:///{db}", **overrides))
+    url = fresh_database_url(tmp_path_factory.mktemp("db"))
+    app = create_app(Settings.from_env(env={}, database_url=url, **overrides))
     app.test_client_class = KeyedClient
     return app
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    return make_app(tmp_path_factory)
+    app = make_app(tmp_path_factory)
+    yield app
+    app.extensions["policy_store"].close()
 
 
 @pytest.fixture(scope="session")

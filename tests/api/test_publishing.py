@@ -18,7 +18,9 @@ URL = "/v1/payers/acme-health/tables/line_modifiers"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return make_app(tmp_path_factory)
+    app = make_app(tmp_path_factory)
+    yield app
+    app.extensions["policy_store"].close()
 
 
 @pytest.fixture(scope="module")

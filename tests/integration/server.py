@@ -27,7 +27,8 @@ class Server:
         from service.policy.bootstrap import open_store
         self.port = free_port()
         self.log_path = log_path
-        self.database_url = database_url or f"sqlite:///{log_path.parent / 'policy.db'}"
+        from tests.conftest import fresh_database_url
+        self.database_url = database_url or fresh_database_url(log_path.parent)
         self.store = open_store(self.database_url, ROOT / "decision_tables")
         self.keys = {role: self.store.create_key(role, ["*"], f"test {role}")[1] for role in ROLES}
         env = {**(env or {}), "MASSAGE_RULES_DATABASE_URL": self.database_url}
@@ -67,6 +68,7 @@ class Server:
             conn.close()
 
     def stop(self) -> None:
+        self.store.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
