@@ -172,3 +172,18 @@ def test_a_revoked_key_is_refused_at_once(app, store):
     assert client.get("/v1/policy", headers={"Authorization": f"Bearer {text}"}).status_code == 200
     store.revoke_key(key.id)
     assert client.get("/v1/policy", headers={"Authorization": f"Bearer {text}"}).status_code == 401
+
+
+def test_a_policy_that_fails_to_compile_in_a_worker_leaves_the_last_good_one_serving(app, store, keys, contract_case):
+    """A version written behind the API's back (bad data in the store) must not take a worker down."""
+    from service.policy.store import SYSTEM
+    client = app.test_client()
+    before = lines(client, keys, contract_case)
+    broken = dict(MODIFIERS, hit_policy="NEVER")
+    store.add_versions([{"payer_id": "acme-health", "kind": "table", "name": "line_modifiers", "document": broken,
+                         "effective_from": date.today(), "comment": "bypassing the API"}], SYSTEM, "publish")
+    app.extensions["policy_registry"].refresh(force=True)
+    assert lines(client, keys, contract_case) == before
+    ready = client.get("/readyz").get_json()
+    assert "last_load_error" in ready
+    assert "massage_rules_policy_load_failed 1.0" in client.get("/metrics").get_data(as_text=True)

@@ -102,3 +102,17 @@ def test_publishing_under_load_loses_no_request_and_mixes_no_versions(server):
     for mods, label in answers:
         if label in published:      # the answer must be what that version says
             assert (mods == ["GP"]) == published[label], (mods, label)
+
+
+def test_a_future_version_changes_nothing_until_its_date(server):
+    from datetime import timedelta
+    soon = date.today() + timedelta(days=10)
+    status, body, _ = server.request("PUT", f"/v1/payers/medicare-example/tables/line_modifiers?effective_from={soon}",
+                                     MODIFIERS, key="admin")
+    assert status == 201 and body["effective_from"] == soon.isoformat()
+    time.sleep(0.5)
+    assert every_worker(server, "medicare-example", ["GP"]) < 1          # today: still GP on every line
+    later = dict(CASE, payer_id="medicare-example", date_of_service=soon.isoformat())
+    status, decision, _ = server.request("POST", "/v1/decisions", later, key="integrator")
+    assert status == 200 and decision["billing"]["insurance"]["lines"][0]["modifiers"] == []
+    assert decision["policy"]["tables"]["line_modifiers"] == body["label"]
