@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 PURPOSES = ["relaxation", "stress_relief", "wellness", "maintenance", "pain", "injury", "disorder",
             "rehabilitation", "post_operative", "lymphedema"]
@@ -59,15 +59,26 @@ class StrictBool(fields.Boolean):
         return value
 
 
+class WholeNumber(fields.Integer):
+    """A JSON number that is a whole number (3 or 3.0, as JSON Schema's "integer"); never "3" or true."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return int(value)
+
+
 def _int(minimum: int, maximum: int, **kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(minimum, maximum), **kwargs)
+    return WholeNumber(validate=validate.Range(minimum, maximum), **kwargs)
 
 
 def _codes_map(values_field, key_pattern, key_message):
     """A mapping keyed by codes; bad keys are reported without repeating them."""
-    return fields.Dict(keys=fields.String(validate=[validate.Regexp(key_pattern, error=key_message),
-                                                    validate.Length(max=8)]),
-                       values=values_field, validate=validate.Length(max=MAX_LIST))
+    return fields.Dict(keys=fields.String(validate=validate.Regexp(key_pattern, error=key_message)),
+                       values=values_field, validate=validate.Length(max=MAX_LIST),
+                       metadata={"x-key-pattern": key_pattern.pattern})
 
 
 class _Strict(Schema):
@@ -83,11 +94,6 @@ class ServiceSchema(_Strict):
                               validate=validate.Length(max=MAX_LIST))
     regions = _codes_map(fields.List(fields.String(validate=validate.Regexp(REGION, error="Not a body-region name.")),
                                      validate=validate.Length(max=MAX_LIST)), CPT, "Keys must be 5-character CPT codes.")
-
-    @validates_schema
-    def _total_minutes(self, data, **kwargs):
-        if sum((data.get("minutes") or {}).values()) > MAX_MINUTES:
-            raise ValidationError(f"The minutes of one session add up to more than {MAX_MINUTES}.", "minutes")
 
 
 class PractitionerSchema(_Strict):

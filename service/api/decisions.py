@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 from ..case_schema import CaseInvalid, load_case
 from ..engine.facts import CaseFactError
 from ..policy.registry import UnknownPayer, today
+from ..tables.errors import PolicyError
 from .auth import require
 from .body import check_depth, read_json
 from .errors import Problem, invalid
@@ -30,7 +31,10 @@ def decide(data) -> dict:
     try:
         engine = current_app.extensions["policy_registry"].engine(payer, on)
     except UnknownPayer:
-        raise invalid([{"field": "payer_id", "message": "Unknown payer."}]) from None
+        raise Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
+                      "not-found") from None
+    except PolicyError:
+        raise invalid([{"field": "date_of_service", "message": "No complete policy is in force on this date."}]) from None
     try:
         decision = engine.decide(case, today=on)
     except CaseFactError as exc:

@@ -16,13 +16,17 @@ from . import schemas as s
 
 bp = Blueprint("openapi", __name__)
 ROOT = Path(__file__).resolve().parents[2]
-PROBLEM = {"description": "A problem (RFC 9457)", "content": {"application/problem+json": {"schema": "Problem"}}}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": dict(PROBLEM_REF)}}}
 
 
 def _problems(*codes: int) -> dict:
-    text = {400: "Malformed JSON", 404: "Not found", 413: "Body too large", 415: "Not application/json",
+    text = {400: "Malformed JSON", 404: "Not found (an unknown payer, table or version)", 413: "Body too large", 415: "Not application/json",
             422: "The request does not follow the contract (fields named in `errors`)"}
-    return {str(code): dict(PROBLEM, description=text[code]) for code in codes}
+    return {str(code): _problem(text[code]) for code in codes}
 
 
 def _json(schema) -> dict:
@@ -31,7 +35,7 @@ def _json(schema) -> dict:
 
 @lru_cache(maxsize=1)
 def build_spec() -> dict:
-    spec = APISpec(title="massage-rules", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+    spec = APISpec(title="massage-rules", version="1.0.0", openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
                    info={"description": "Classification, referrals and billing eligibility for massage-therapy "
                                         "cases, from decision tables."})
     for name, schema in [("Case", CaseSchema), ("Decision", s.DecisionSchema), ("Problem", s.ProblemSchema),
@@ -42,7 +46,8 @@ def build_spec() -> dict:
     spec.path("/v1/decisions", operations={"post": {
         "operationId": "decide", "summary": "Decide one case",
         "requestBody": dict(_json("Case"), required=True),
-        "responses": {"200": dict(_json("Decision"), description="The decision"), **_problems(400, 413, 415, 422)}}})
+        "responses": {"200": dict(_json("Decision"), description="The decision"),
+                      **_problems(400, 404, 413, 415, 422)}}})
     spec.path("/v1/decisions/batch", operations={"post": {
         "operationId": "decideBatch", "summary": "Decide up to 1,000 cases, answered in order",
         "requestBody": dict(_json("BatchRequest"), required=True),
@@ -104,7 +109,7 @@ def build_spec() -> dict:
     spec.path("/openapi.json", operations={"get": {"operationId": "openapi", "summary": "This document",
                                                    "responses": {"200": dict(_json({"type": "object"}),
                                                                              description="OpenAPI 3")}}})
-    document = spec.to_dict()
+    document = _json_schema_objects(spec.to_dict())
     unauthenticated = {"/healthz", "/readyz", "/metrics", "/openapi.json"}
     for path, operations in document["paths"].items():
         if path in unauthenticated:
@@ -112,9 +117,25 @@ def build_spec() -> dict:
         for operation in operations.values():
             operation["security"] = [{"bearer": []}]
             operation["responses"].update({
-                "401": dict(PROBLEM, description="No valid key"),
-                "403": dict(PROBLEM, description="The key's role or payer scope does not allow it")})
+                "401": _problem("No valid key"),
+                "403": _problem("The key's role or payer scope does not allow it")})
     return document
+
+
+def _json_schema_objects(node):
+    """What marshmallow fields cannot say in apispec's output: an object's size is maxProperties,
+    and a code-keyed mapping's keys have a pattern (propertyNames, OpenAPI 3.1)."""
+    if isinstance(node, list):
+        return [_json_schema_objects(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _json_schema_objects(v) for k, v in node.items()}
+    if out.get("type") == "object":
+        if "maxLength" in out:
+            out["maxProperties"] = out.pop("maxLength")
+        if "x-key-pattern" in out:
+            out["propertyNames"] = {"pattern": out.pop("x-key-pattern")}
+    return out
 
 
 def case_json_schema(spec: dict) -> dict:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from .schema import api_keys, audit_log, documents, policy_state
 
 BASE = "base"
-SEED_EFFECTIVE = date(2000, 1, 1)
+SEED_EFFECTIVE = date.min      # the seeded policy applies to every date of service
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

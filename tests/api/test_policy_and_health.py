@@ -9,7 +9,7 @@ def test_policy_lists_tables_and_versions(client):
     assert body["payer_id"] == "acme-health" and body["date"] == "2026-11-20"
     assert body["tables"]["performer"]["version"] == "acme-health@1"
     assert body["tables"]["classification"] == {"version": "base@1", "title": body["tables"]["classification"]["title"],
-                                                "hit_policy": "FIRST", "rules": 5, "effective_from": "2000-01-01"}
+                                                "hit_policy": "FIRST", "rules": 5, "effective_from": "0001-01-01"}
     assert "covered_diagnoses" in body["value_sets"]
 
 
@@ -22,7 +22,7 @@ def test_one_table_as_data(client):
     assert body["version"] == "medicare-example@1"
     assert body["table"]["rules"][0]["when"] == {"visit_number": "<= 10"}
     assert body["table"]["inputs"]["visit_number"] == {"from": "clinical.visit_number", "type": "number", "default": 1}
-    assert body["effective_from"] == "2000-01-01"
+    assert body["effective_from"] == "0001-01-01"
 
 
 @pytest.mark.parametrize("url, status, field", [
