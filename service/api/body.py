@@ -44,21 +44,31 @@ def _depth(value) -> int:
     return deepest
 
 
+def _too_large(max_bytes: int) -> Problem:
+    return Problem(413, "Payload too large", f"The body is larger than {max_bytes} bytes.",
+                   [{"field": "$", "message": f"At most {max_bytes} bytes."}])
+
+
+def _malformed(detail: str) -> Problem:
+    return Problem(400, "Malformed JSON", detail, [{"field": "$", "message": detail}])
+
+
 def read_json(request: Request, max_bytes: int, max_depth: int):
     """The decoded body, or a Problem: 415 not JSON, 413 too large, 400 malformed, 422 too deep."""
     if request.mimetype != "application/json":
-        raise Problem(415, "Unsupported media type", "Send the body as application/json.")
+        raise Problem(415, "Unsupported media type", "Send the body as application/json.",
+                      [{"field": "Content-Type", "message": "Must be application/json."}])
     if request.content_length is not None and request.content_length > max_bytes:
-        raise Problem(413, "Payload too large", f"The body is larger than {max_bytes} bytes.")
+        raise _too_large(max_bytes)
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise Problem(413, "Payload too large", f"The body is larger than {max_bytes} bytes.")
+        raise _too_large(max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Problem(400, "Malformed JSON", "The body is not UTF-8.") from None
+        raise _malformed("The body is not UTF-8.") from None
     if not text.strip():
-        raise Problem(400, "Malformed JSON", "The body is empty.")
+        raise _malformed("The body is empty.")
     try:
         data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
     except _Duplicate as dup:
@@ -68,6 +78,10 @@ def read_json(request: Request, max_bytes: int, max_depth: int):
     except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "NaN and Infinity are not JSON"
-        raise Problem(400, "Malformed JSON", f"The body is not valid JSON{where}: {reason}.") from None
+        raise _malformed(f"The body is not valid JSON{where}: {reason}.") from None
     check_depth(data, max_depth)
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid([{"field": "$", "message": "Contains a lone surrogate escape: not Unicode text."}]) from None
     return data
