@@ -24,12 +24,10 @@ def draft_engine(registry: PolicyRegistry, payer: str, name: str, document: dict
                  tables_dir: Path | None = None) -> PolicyEngine:
     """The payer's policy with the draft in force from `effective_from`, checked on every date it
     would meet other versions, and against the payer's table tests; raises with every problem."""
-    if not isinstance(document, dict):
-        raise LoadError(Problem("a table document is a mapping", file=f"{payer}/{name}@draft"))
-    draft = _draft_version(registry, payer, name, document, effective_from)
-    table = table_from_document(document, f"{payer}/{name}@draft", origin=payer, version=draft.version)
+    table = table_from_document(document, f"{payer}/{name}@draft", origin=payer)   # before anything reads it
     if table.name != name:
         raise LoadError(Problem(f"the document is table {table.name!r}, not {name!r}", file=f"{payer}/{name}@draft"))
+    draft = _draft_version(registry, payer, name, document, effective_from)
     versions = registry.versions + [draft]
     later = sorted({v.effective_from for v in registry.versions if v.effective_from > effective_from})
     engine = None
