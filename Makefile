@@ -21,9 +21,11 @@ test: install
 	$(BIN)/massage-rules test decision_tables
 	$(BIN)/python -m pytest -q
 
-# Long runs, not part of `make test`
+# Long runs, not part of `make test` (figures in benchmarks/RESULTS.md)
 soak: install
 	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -q -p no:cacheprovider tests/property
+	$(BIN)/python tests/soak/load_with_reloads.py --seconds 60
+	$(BIN)/python tests/soak/memory.py --decisions 200000
 
 bench: install
 	$(BIN)/python benchmarks/engine_scale.py

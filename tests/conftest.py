@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import settings
 
 settings.register_profile("ci", deadline=None, max_examples=120)
@@ -31,6 +32,37 @@ def fresh_database_url(folder: Path) -> str:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+class KeyedClient(FlaskClient):
+    """A test client that sends `key` as the bearer token unless a test gives its own header."""
+
+    key: str | None = None
+
+    def open(self, *args, **kwargs):
+        if self.key:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Authorization", f"Bearer {self.key}")
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def make_app(tmp_path_factory, **overrides):
+    """The real app on a store of its own (SQLite, or a fresh database on the test server)."""
+    from service.api import create_app
+    from service.api.config import Settings
+    url = fresh_database_url(tmp_path_factory.mktemp("db"))
+    app = create_app(Settings.from_env(env={}, database_url=url, **overrides))
+    app.test_client_class = KeyedClient
+    return app
+
+
+@pytest.fixture(scope="module")
+def fresh_app(tmp_path_factory):
+    """An app whose store only this module changes (tests that publish, fuzzers)."""
+    app = make_app(tmp_path_factory)
+    yield app
+    app.extensions["policy_store"].close()
 
 
 @pytest.fixture(scope="session")

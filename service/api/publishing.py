@@ -85,14 +85,22 @@ def put_table(payer_id: str, name: str):
     query = _load(PublishQuery(), request.args.to_dict())
     document = _table_body()
     store, registry, tables_dir = _services()
+    return _stored(payer_id, name, lambda: publishing.publish(
+        store, registry, tables_dir, payer_id, name, document, query.get("effective_from") or today(),
+        query["comment"], actor()))
+
+
+def _stored(payer_id: str, name: str, change):
+    """Run a change of policy; its failures as problems, its success as 201 with the new version."""
     try:
-        version = publishing.publish(store, registry, tables_dir, payer_id, name, document,
-                                     query.get("effective_from") or today(), query["comment"], actor())
+        version = change()
+    except LookupError:
+        raise Problem(404, "Not found", "No such version to roll back to.", kind="not-found") from None
     except PolicyError as exc:
         raise _policy_problem(exc) from None
     except StoreConflict:
         raise Problem(409, "Conflict", "Another version was published at the same moment; try again.") from None
-    record_policy(registry)
+    record_policy(current_app.extensions["policy_registry"])
     return current_app.json.response({"payer_id": payer_id, "table": name, **version.summary()}), 201
 
 
@@ -141,17 +149,9 @@ def post_rollback(payer_id: str, name: str):
     _known_payer(payer_id)
     body = _load(RollbackBody(), read_json(request, 64 * 1024, 4))
     store, registry, tables_dir = _services()
-    try:
-        version = publishing.rollback(store, registry, tables_dir, payer_id, name, body["version"],
-                                      body.get("effective_from") or today(), body["comment"], actor())
-    except LookupError:
-        raise Problem(404, "Not found", "No such version to roll back to.", kind="not-found") from None
-    except PolicyError as exc:
-        raise _policy_problem(exc) from None
-    except StoreConflict:
-        raise Problem(409, "Conflict", "Another version was published at the same moment; try again.") from None
-    record_policy(registry)
-    return current_app.json.response({"payer_id": payer_id, "table": name, **version.summary()}), 201
+    return _stored(payer_id, name, lambda: publishing.rollback(
+        store, registry, tables_dir, payer_id, name, body["version"], body.get("effective_from") or today(),
+        body["comment"], actor()))
 
 
 @bp.get("/v1/audit")

@@ -23,7 +23,7 @@ def in_force(versions: list[Version], payer_id: str, on: date) -> list[Version]:
         if key not in best or v.version > best[key].version:
             best[key] = v
     chosen = {}
-    for (owner, kind, name), v in sorted(best.items(), key=lambda item: item[0][0] != BASE):
+    for (_owner, kind, name), v in sorted(best.items(), key=lambda item: item[0][0] != BASE):
         chosen[(kind, name)] = v          # the payer's overlay, sorted after base, replaces it
     return [chosen[k] for k in sorted(chosen)]
 

@@ -3,32 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask.testing import FlaskClient
 
-from service.api import create_app
 from service.api.auth import ROLES
-from service.api.config import Settings
-from tests.conftest import ROOT, fresh_database_url
-
-
-class KeyedClient(FlaskClient):
-    """A test client that sends `key` as the bearer token unless a test gives its own header."""
-
-    key: str | None = None
-
-    def open(self, *args, **kwargs):
-        if self.key:
-            headers = dict(kwargs.pop("headers", None) or {})
-            headers.setdefault("Authorization", f"Bearer {self.key}")
-            kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
-
-
-def make_app(tmp_path_factory, **overrides):
-    url = fresh_database_url(tmp_path_factory.mktemp("db"))
-    app = create_app(Settings.from_env(env={}, database_url=url, **overrides))
-    app.test_client_class = KeyedClient
-    return app
+from tests.conftest import ROOT, make_app
 
 
 @pytest.fixture(scope="session")

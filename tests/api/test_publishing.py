@@ -7,20 +7,14 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from tests.api.conftest import make_app
+from tests.policy_documents import GP_FOR_LMT, MODIFIERS, URL
 from tests.conftest import TABLES
 
-MODIFIERS = yaml.safe_load((TABLES / "base" / "line_modifiers.yaml").read_text())
-GP_FOR_LMT = copy.deepcopy(MODIFIERS)
-GP_FOR_LMT["rules"][0]["when"]["credential"] = '"PT", "PTA", "LMT"'
-URL = "/v1/payers/acme-health/tables/line_modifiers"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = make_app(tmp_path_factory)
-    yield app
-    app.extensions["policy_store"].close()
+def app(fresh_app):
+    return fresh_app
 
 
 @pytest.fixture(scope="module")

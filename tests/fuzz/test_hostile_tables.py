@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from tests.api.conftest import make_app
 from tests.conftest import ROOT, TABLES
 from tests.fuzz.hostile_tables import CORPUS, PWNED
 
@@ -63,10 +62,8 @@ def test_validate_refuses_each_with_file_and_reason(validated, name, text, table
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = make_app(tmp_path_factory)
-    yield app
-    app.extensions["policy_store"].close()
+def app(fresh_app):
+    return fresh_app
 
 
 @pytest.fixture(scope="module")

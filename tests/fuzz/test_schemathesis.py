@@ -11,27 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.openapi import from_path, from_wsgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import make_app
 from tests.conftest import ROOT
 
 LABELS = [result.ok().label for result in from_path(str(ROOT / "schemas" / "openapi.json")).get_all_operations()]
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
-    app = make_app(tmp_path_factory)
-    yield app
-    app.extensions["policy_store"].close()
+def served_schema(fresh_app):
+    return from_wsgi("/openapi.json", fresh_app)
 
 
 @pytest.fixture(scope="module")
-def served_schema(fuzz_app):
-    return from_wsgi("/openapi.json", fuzz_app)
-
-
-@pytest.fixture(scope="module")
-def admin_key(fuzz_app):
-    return fuzz_app.extensions["policy_store"].create_key("admin", ["*"], "fuzzer")[1]
+def admin_key(fresh_app):
+    return fresh_app.extensions["policy_store"].create_key("admin", ["*"], "fuzzer")[1]
 
 
 # A table document can be well-formed JSON and still not be a sound table (a cycle, an overlap):

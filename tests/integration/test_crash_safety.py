@@ -2,7 +2,6 @@
 consistent (each version fully there or absent) and decisions follow the last committed version."""
 from __future__ import annotations
 
-import copy
 import json
 import os
 import signal
@@ -12,17 +11,13 @@ from collections import Counter
 from datetime import date
 
 import pytest
-import yaml
 
-from tests.conftest import ROOT, TABLES
+from tests.policy_documents import GP_FOR_LMT, MODIFIERS, URL
+from tests.conftest import ROOT
 from tests.integration.server import Server
 
 CASE = dict(json.loads((ROOT / "examples" / "contract-case.json").read_text()), payer_id="acme-health",
             date_of_service=date.today().isoformat())
-MODIFIERS = yaml.safe_load((TABLES / "base" / "line_modifiers.yaml").read_text())
-GP_FOR_LMT = copy.deepcopy(MODIFIERS)
-GP_FOR_LMT["rules"][0]["when"]["credential"] = '"PT", "PTA", "LMT"'
-URL = "/v1/payers/acme-health/tables/line_modifiers"
 
 
 def workers(server) -> list[int]:

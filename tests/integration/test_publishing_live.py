@@ -1,7 +1,6 @@
 """Publishing against the real service: two gunicorn workers follow the store within a second."""
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
@@ -10,14 +9,11 @@ from datetime import date
 import pytest
 import yaml
 
-from tests.conftest import ROOT, TABLES
+from tests.policy_documents import GP_FOR_LMT, MODIFIERS, URL
+from tests.conftest import ROOT
 from tests.integration.server import Server
 
 CASE = dict(json.loads((ROOT / "examples" / "contract-case.json").read_text()), date_of_service=date.today().isoformat())
-MODIFIERS = yaml.safe_load((TABLES / "base" / "line_modifiers.yaml").read_text())
-GP_FOR_LMT = copy.deepcopy(MODIFIERS)
-GP_FOR_LMT["rules"][0]["when"]["credential"] = '"PT", "PTA", "LMT"'
-URL = "/v1/payers/acme-health/tables/line_modifiers"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ table must be the seeded one. Exits non-zero on any failure.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import tempfile
@@ -19,19 +18,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.server import Server  # noqa: E402
+from tests.policy_documents import GP_FOR_LMT, MODIFIERS, URL  # noqa: E402
 
 CASE = dict(json.loads((ROOT / "examples" / "contract-case.json").read_text()), payer_id="acme-health",
             date_of_service=date.today().isoformat())
-MODIFIERS = yaml.safe_load((ROOT / "decision_tables" / "base" / "line_modifiers.yaml").read_text())
-GP_FOR_LMT = copy.deepcopy(MODIFIERS)
-GP_FOR_LMT["rules"][0]["when"]["credential"] = '"PT", "PTA", "LMT"'
-URL = "/v1/payers/acme-health/tables/line_modifiers"
 
 
 def main() -> int:
