@@ -44,6 +44,7 @@ class PolicyRegistry:
         self._engines: OrderedDict[tuple, PolicyEngine] = OrderedDict()
         self._lock = threading.RLock()
         self._retired: list[tuple[float, PolicyEngine]] = []
+        self._by_day: dict[tuple[str, date], tuple[int | None, PolicyEngine]] = {}   # (payer, day) -> engine
 
     # -- reloading -----------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -79,6 +80,7 @@ class PolicyRegistry:
     def _retire(self, engines) -> None:
         """Free replaced engines' rulesets, after a grace period for requests that still hold them."""
         now = time.monotonic()
+        self._by_day.clear()          # it may point at an engine being retired
         self._retired += [(now, engine) for engine in engines]
         keep = []
         for since, engine in self._retired:
@@ -104,7 +106,13 @@ class PolicyRegistry:
     def engine(self, payer_id: str, on: date | None = None) -> PolicyEngine:
         on = on or today()
         with self._lock:
+            cached = self._by_day.get((payer_id, on))
+            if cached is not None and cached[0] == self.generation:
+                return cached[1]
             key, engine = self._build(self.versions, payer_id, on, self._engines)
+            self._by_day[(payer_id, on)] = (self.generation, engine)
+            if len(self._by_day) > 4 * CACHE_SIZE:
+                self._by_day.clear()
             self._engines[key] = engine
             self._engines.move_to_end(key)
             while len(self._engines) > CACHE_SIZE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .unary import Cell, Scalar
+from .unary import ANY, Cell, Scalar
 
 
 class HitPolicy(str, Enum):
@@ -67,7 +67,6 @@ class Rule:
     then: dict[str, Scalar] = field(hash=False)     # output name -> value
 
     def cell(self, input_name: str) -> Cell:
-        from .unary import ANY
         return self.when.get(input_name, ANY)
 
 
