@@ -30,7 +30,11 @@ def load_yaml(text: str | bytes, file: str):
             raise LoadError(Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=file)) from exc
     try:
         _refuse_aliases(text)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        loader = _Loader(text)          # CSafeLoader: plain data only, as safe_load but in C
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
