@@ -79,7 +79,7 @@ def server(tmp_path):
 
 def test_killing_the_worker_mid_publish(server):
     committed = set()
-    for attempt, delay in enumerate((0.02, 0.08, 0.15, 0.3, 0.6)):
+    for attempt, delay in enumerate((0.0, 0.05, 0.15, 0.3, 0.6, 3.0)):   # from surely-before to surely-after the commit
         document = GP_FOR_LMT if attempt % 2 == 0 else MODIFIERS
         thread = publish_in_background(server, document)
         time.sleep(delay)
