@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     store = open_store(settings.database_url, settings.tables_dir)
-    registry = PolicyRegistry(store, settings.poll_seconds)
+    registry = PolicyRegistry(store, settings.poll_seconds, on_change=metrics.record_policy)
     registry.refresh(force=True)
     if not registry.ready:
         raise RuntimeError(f"the stored policy does not compile: {registry.error}")
@@ -41,14 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     metrics.init_app(app)
     auth.init_app(app)
-    metrics.record_policy(registry)
-
-    @app.before_request
-    def _follow_the_store():
-        before = registry.generation
-        registry.refresh()
-        if registry.generation != before or registry.error:
-            metrics.record_policy(registry)
+    app.before_request(registry.refresh)       # polls the store at most every poll_seconds
 
     for blueprint in (health.bp, decisions.bp, policy.bp, publishing.bp, spec.bp):
         app.register_blueprint(blueprint)

@@ -13,7 +13,6 @@ from ..tables.yaml_io import load_yaml
 from .auth import actor, require
 from .body import read_json
 from .errors import Problem, invalid
-from .metrics import record_policy
 
 bp = Blueprint("publishing", __name__)
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml"}
@@ -100,7 +99,6 @@ def _stored(payer_id: str, name: str, change):
         raise _policy_problem(exc) from None
     except StoreConflict:
         raise Problem(409, "Conflict", "Another version was published at the same moment; try again.") from None
-    record_policy(current_app.extensions["policy_registry"])
     return current_app.json.response({"payer_id": payer_id, "table": name, **version.summary()}), 201
 
 

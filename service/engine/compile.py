@@ -37,9 +37,6 @@ class Atom:
     def json(self) -> dict:
         return {self.field: self.value} if self.op == "eq" else {f"${self.op}": {self.field: self.value}}
 
-    def key(self) -> tuple:
-        return (self.field, self.op, json.dumps(self.value))
-
 
 @dataclass(frozen=True)
 class Flag:

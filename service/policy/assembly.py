@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ..engine.policy_engine import PolicyEngine
 from ..tables.errors import PolicyError
 from ..tables.loader import is_value_set_document, table_from_document, value_set_from_document
 from ..tables.payers import DEFAULT_PAYER
@@ -37,6 +38,17 @@ def policy_from(payer_id: str, chosen: list[Version], analyse: bool = True) -> P
         else:
             tables.append(table_from_document(v.document, file, origin=v.payer_id, version=v.version))
     return build_policy(payer_id, tables, value_sets, analyse)
+
+
+def engine_on(versions: list[Version], payer_id: str, on: date) -> PolicyEngine:
+    """The payer's policy as in force on `on`, validated and compiled; raises with every problem."""
+    return PolicyEngine.build(policy_from(payer_id, in_force(versions, payer_id, on)))
+
+
+def check_compiles(versions: list[Version], payer_id: str, dates) -> None:
+    """Build the payer's policy as in force on each date, only to see that it can be, then free it."""
+    for on in dates:
+        engine_on(versions, payer_id, on).runtime.close()
 
 
 def payers_of(versions: list[Version]) -> list[str]:

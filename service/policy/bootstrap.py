@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ..engine.policy_engine import PolicyEngine
 from ..tables.errors import PolicyError, Problem
-from .assembly import folder_entries, in_force, payers_of, policy_from
+from .assembly import check_compiles, folder_entries, payers_of
 from .store import SYSTEM, Actor, Store, StoreConflict, Version, content_hash, now
 
 
@@ -49,11 +48,10 @@ def sync(store: Store, tables_dir: Path, actor: Actor = SYSTEM, effective_from: 
     versions = stored + _as_versions(changed, -1)
     problems = []
     for payer in payers_of(versions):
-        for on in sorted({e["effective_from"] for e in changed}):
-            try:
-                PolicyEngine.build(policy_from(payer, in_force(versions, payer, on)))
-            except PolicyError as exc:
-                problems += [Problem(f"payer {payer}: {p}") for p in exc.problems]
+        try:
+            check_compiles(versions, payer, sorted({e["effective_from"] for e in changed}))
+        except PolicyError as exc:
+            problems += [Problem(f"payer {payer}: {p}") for p in exc.problems]
     if problems:
         raise PolicyError(problems)
     for entry in changed:

@@ -9,7 +9,7 @@ from ..engine.policy_engine import PolicyEngine
 from ..table_tests import load_cases, run
 from ..tables.errors import LoadError, PolicyError, Problem
 from ..tables.loader import table_from_document
-from .assembly import in_force, policy_from
+from .assembly import check_compiles, engine_on
 from .registry import PolicyRegistry
 from .store import Actor, Store, Version, content_hash, now
 
@@ -29,13 +29,15 @@ def draft_engine(registry: PolicyRegistry, payer: str, name: str, document: dict
         raise LoadError(Problem(f"the document is table {table.name!r}, not {name!r}", file=f"{payer}/{name}@draft"))
     draft = _draft_version(registry, payer, name, document, effective_from)
     versions = registry.versions + [draft]
-    later = sorted({v.effective_from for v in registry.versions if v.effective_from > effective_from})
-    engine = None
-    for on in [effective_from] + later:
-        built = PolicyEngine.build(policy_from(payer, in_force(versions, payer, on)))
-        engine = engine or built
-    if tables_dir is not None:
-        _run_table_tests(engine, payer, tables_dir)
+    check_compiles(versions, payer, sorted({v.effective_from for v in registry.versions
+                                            if v.effective_from > effective_from}))
+    engine = engine_on(versions, payer, effective_from)
+    try:
+        if tables_dir is not None:
+            _run_table_tests(engine, payer, tables_dir)
+    except BaseException:
+        engine.runtime.close()
+        raise
     return engine
 
 
@@ -73,7 +75,7 @@ def _current(registry: PolicyRegistry, payer: str, name: str) -> Version | None:
 def publish(store: Store, registry: PolicyRegistry, tables_dir: Path | None, payer: str, name: str, document: dict,
             effective_from: date, comment: str, actor: Actor, action: str = "publish") -> Version:
     registry.refresh(force=True)
-    draft_engine(registry, payer, name, document, effective_from, tables_dir)
+    draft_engine(registry, payer, name, document, effective_from, tables_dir).runtime.close()
     current = _current(registry, payer, name)
     base = next((v for v in reversed(registry.versions) if v.payer_id == "base" and v.name == name), None)
     summary = summarise((current or base).document if (current or base) else None, document)
@@ -99,17 +101,20 @@ def dry_run(registry: PolicyRegistry, payer: str, name: str, document: dict, cas
     """Each case decided under the live policy and under the draft, and the fields that differ."""
     engine = draft_engine(registry, payer, name, document, effective_from)
     results = []
-    for index, raw in enumerate(cases):
-        try:
-            case = load_case(raw)
-        except CaseInvalid as exc:
-            results.append({"index": index, "errors": exc.errors})
-            continue
-        case = dict(case, payer_id=payer)
-        on = case.get("date_of_service") or effective_from
-        live = registry.engine(payer, on).decide(case, on)
-        draft = engine.decide(case, on)
-        results.append({"index": index, "live": live, "draft": draft, "differences": differences(live, draft)})
+    try:
+        for index, raw in enumerate(cases):
+            try:
+                case = load_case(raw)
+            except CaseInvalid as exc:
+                results.append({"index": index, "errors": exc.errors})
+                continue
+            case = dict(case, payer_id=payer)
+            on = case.get("date_of_service") or effective_from
+            live = registry.engine(payer, on).decide(case, on)
+            draft = engine.decide(case, on)
+            results.append({"index": index, "live": live, "draft": draft, "differences": differences(live, draft)})
+    finally:
+        engine.runtime.close()     # a draft's rulesets would otherwise stay in the worker for good
     return results
 
 

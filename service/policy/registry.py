@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 
 from ..engine.policy_engine import PolicyEngine
 from ..tables.errors import PolicyError
-from .assembly import in_force, payers_of, policy_from
+from .assembly import engine_on, in_force, payers_of
 from .store import Store, Version
 
 log = logging.getLogger("massage_rules.policy")
@@ -33,8 +33,9 @@ def today() -> date:
 
 
 class PolicyRegistry:
-    def __init__(self, store: Store, poll_seconds: float = 0.2):
+    def __init__(self, store: Store, poll_seconds: float = 0.2, on_change=None):
         self.store = store
+        self.on_change = on_change or (lambda registry: None)   # after every reload or failed reload
         self.poll_seconds = poll_seconds
         self.versions: list[Version] = []
         self.generation: int | None = None
@@ -69,6 +70,7 @@ class PolicyRegistry:
                 self.error = f"generation {generation}: {exc.problems[0]}"
                 log.error("policy reload failed; serving the last good policy",
                           extra={"generation": generation, "problems": len(exc.problems)})
+                self.on_change(self)
                 return
             old = self._engines
             self.versions, self.generation, self.error = versions, generation, None
@@ -76,6 +78,7 @@ class PolicyRegistry:
             self._failed_generation = None
             self._retire(engine for key, engine in old.items() if key not in self._engines)
             log.info("policy loaded", extra={"generation": generation, "payers": self.payers()})
+        self.on_change(self)
 
     def _retire(self, engines) -> None:
         """Free replaced engines' rulesets, after a grace period for requests that still hold them."""
@@ -126,4 +129,4 @@ class PolicyRegistry:
         key = (payer_id,) + tuple(v.id for v in chosen)
         if key in cache:
             return key, cache[key]
-        return key, PolicyEngine.build(policy_from(payer_id, chosen))
+        return key, engine_on(versions, payer_id, on)
