@@ -1,15 +1,19 @@
 """Table results -> the decision of contract.md: classification, referrals, billing, trace, versions.
 
 Which table answers which part of the decision is fixed here (the answer tables); what each table
-says is the policy's business. A policy missing an answer table, or one with the wrong outputs,
-is refused before it compiles.
+says is the policy's business. A policy missing an answer table, one with the wrong outputs, or
+one with a row that would put a value outside the contract into a decision, is refused before it
+compiles.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import contract
 from ..tables.errors import Problem
-from ..tables.model import ColumnType, Table
+from ..tables.model import Aggregation, ColumnType, Table
 from ..tables.policy import Policy
 from .runtime import Evaluation, TableRun
 from .units import allocate_units
@@ -38,16 +42,98 @@ ANSWER_TABLES = {
     "hsa_fsa_documentation": AnswerTable(("document",), True),
 }
 _OUTPUT_TYPES = {"required": ColumnType.BOOLEAN, "covered": ColumnType.BOOLEAN, "units": ColumnType.NUMBER}
+EDIT_ACTIONS = ("none", "drop", "modifier")
+
+Check = Callable[[object], "str | None"]     # why a value does not fit, or None
+
+
+def _one_of(codes: tuple, what: str) -> Check:
+    return lambda value: None if value in codes else f"{value!r} is not {what} ({', '.join(codes)})"
+
+
+def _whole_units(value) -> str | None:
+    whole = not isinstance(value, bool) and (isinstance(value, int) or isinstance(value, float) and value.is_integer())
+    fits = whole and 0 <= value <= contract.MAX_UNITS
+    return None if fits else f"{value!r} is not a whole number of units from 0 to {contract.MAX_UNITS}"
+
+
+def _modifier(value) -> str | None:
+    fits = isinstance(value, str) and re.fullmatch(contract.MODIFIER_PATTERN, value)
+    return None if fits else f"{value!r} is not a modifier (two capital letters or digits, as GP or 59)"
+
+
+def _message(value) -> str | None:
+    if isinstance(value, str) and len(value) > contract.MAX_MESSAGE:
+        return f"the message is {len(value)} characters; at most {contract.MAX_MESSAGE}"
+    return None
+
+
+def _extended(policy: Policy, codes: tuple, value_set: str) -> tuple:
+    extra = policy.value_sets.get(value_set)
+    return codes + tuple(sorted(extra.codes - set(codes))) if extra else codes
+
+
+# when decide() reads an output from a row's outputs
+def _always(_outputs: dict) -> bool:
+    return True
+
+
+def _not_covered(outputs: dict) -> bool:
+    return not outputs["covered"]
+
+
+def _drops(outputs: dict) -> bool:
+    return outputs["action"] == "drop"
+
+
+def _adds_modifier(outputs: dict) -> bool:
+    return outputs["action"] == "modifier"
+
+
+def _value_rules(policy: Policy) -> dict[str, list[tuple[str, Check, Callable[[dict], bool]]]]:
+    """Per answer table: (output, what its values must be, when decide() reads it from a row's outputs)."""
+    reasons = _one_of(_extended(policy, contract.REASON_CODES, contract.EXTRA_REASON_CODES), "a reason code")
+    documents = _one_of(_extended(policy, contract.DOCUMENTS, contract.EXTRA_DOCUMENTS), "a document")
+    return {
+        "classification": [("classification", _one_of(contract.CLASSIFICATIONS, "a classification"), _always)],
+        "referrals": [("to", _one_of(contract.REFERRAL_TO, "a referral destination"), _always),
+                      ("reason", _one_of(contract.REFERRAL_REASONS, "a referral reason"), _always),
+                      ("message", _message, _always)],
+        "insurance_eligibility": [("code", reasons, _always), ("message", _message, _always)],
+        "insurance_documentation": [("document", documents, _always)],
+        "units": [("units", _whole_units, _always)],
+        "line_coverage": [("reason", reasons, _not_covered), ("message", _message, _always)],
+        "line_modifiers": [("modifier", _modifier, _always)],
+        "correct_coding_edits": [("action", _one_of(EDIT_ACTIONS, "an edit action"), _always),
+                                 ("modifier", _modifier, _adds_modifier),
+                                 ("reason", reasons, _drops), ("message", _message, _always)],
+        "hsa_fsa_eligibility": [("code", reasons, _always), ("message", _message, _always)],
+        "hsa_fsa_documentation": [("document", documents, _always)],
+    }
+
+
+def _value_problems(table: Table, rules: list) -> list[Problem]:
+    """Every value a row or the default can put into a decision, held to the contract whether or
+    not the output declares `allowed`."""
+    if table.aggregation in (Aggregation.COUNT, Aggregation.SUM):
+        return [Problem(f"`aggregation: {table.aggregation.value}` gives values no row states, which cannot be "
+                        "held to the contract; use min, max or a single-hit policy", table.file, table.name)]
+    given = [(rule.id, rule.then) for rule in table.rules] + ([("default", table.default)] if table.default else [])
+    return [Problem(why, table.file, table.name, row, output)
+            for row, outputs in given for output, check, read in rules
+            if read(outputs) and (why := check(outputs[output])) is not None]
 
 
 def answer_problems(policy: Policy) -> list[Problem]:
     """What keeps this policy from answering every part of the decision."""
     problems = []
+    value_rules = _value_rules(policy)
     for name, spec in ANSWER_TABLES.items():
         table = policy.tables.get(name)
         if table is None:
             problems.append(Problem(f"the policy has no table {name!r}, which answers part of the decision"))
             continue
+        shape_problems = len(problems)
         collects = not table.hit_policy.single_hit and table.aggregation is None
         if collects != spec.collect:
             want = "COLLECT or RULE ORDER (no aggregation)" if spec.collect else "a single-hit policy"
@@ -62,6 +148,8 @@ def answer_problems(policy: Policy) -> list[Problem]:
                 problems.append(Problem("this answer table needs the output", table.file, name, column=output))
             elif out.type is not want_type:
                 problems.append(Problem(f"must be a {want_type.value}", table.file, name, column=output))
+        if len(problems) == shape_problems and name in value_rules:
+            problems += _value_problems(table, value_rules[name])
     return problems
 
 
@@ -196,7 +284,7 @@ def decide(policy: Policy, evaluation: Evaluation, case_id: str | None = None) -
             },
         },
         "trace": results.trace(),
-        "policy": {"payer_id": policy.payer_id, "tables": policy.versions},
+        "policy": {"payer_id": policy.payer_id, "tables": policy.versions, "value_sets": policy.value_set_versions},
     }
     if case_id is None:
         del decision["case_id"]

@@ -12,19 +12,18 @@ def allocate_units(total_units: int, minutes: dict[str, int]) -> dict[str, int]:
 
     When every code has under 8 minutes but the total reaches 8, the code with the most minutes
     has the most leftover, so it gets the unit. Ties go to the code with more minutes, then to
-    the lower code, so the answer is reproducible.
+    the lower code, so the answer is reproducible. Arithmetic per code, not a loop per unit, so
+    the time does not depend on `total_units`.
     """
     units = {code: m // UNIT_MINUTES for code, m in minutes.items()}
-    by_fewest = sorted(minutes, key=lambda c: (minutes[c], c))
-    while sum(units.values()) > total_units:
-        code = next(c for c in by_fewest if units[c] > 0)
-        units[code] -= 1
-    remaining = total_units - sum(units.values())
+    excess = sum(units.values()) - total_units
+    for code in sorted(minutes, key=lambda c: (minutes[c], c)):     # too many: the fewest minutes lose first
+        taken = min(units[code], max(excess, 0))
+        units[code] -= taken
+        excess -= taken
     order = sorted(minutes, key=lambda c: (-(minutes[c] % UNIT_MINUTES), -minutes[c], c))
-    while remaining > 0 and order:
-        for code in order:
-            if remaining == 0:
-                break
-            units[code] += 1
-            remaining -= 1
+    if order and excess < 0:                                         # too few: round robin, most leftover first
+        rounds, extra = divmod(-excess, len(order))
+        for position, code in enumerate(order):
+            units[code] += rounds + (position < extra)
     return units

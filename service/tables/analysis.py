@@ -1,25 +1,29 @@
 """Static checks of a table's rows: overlaps (UNIQUE, ANY), rows that can never fire (FIRST), gaps.
 
-Each column's domain is cut into representative values, one per distinct way the column's cells
-can answer (numbers split at every constant the cells mention; strings by literal and value-set
-membership; lists as empty, single elements and pairs). A row set is a bitmask over rows; the
-search walks the columns, intersecting masks, and stops at the first witness.
+The checks are complete: each column's domain is cut into representative values, one per distinct
+way the column's cells can answer, and every one is tried. Numbers split at every constant the
+cells mention; strings by literal and value-set membership. A list answers according to which
+element classes it holds (an element's class: the cells whose tests hold for it), so its
+representatives are the distinct unions of classes reachable from the empty list. A row set is a
+bitmask over rows; the search walks the columns, intersecting masks, and stops at the first
+witness. A table that would take more than the budget is refused, never checked in part.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
 
-from .model import ColumnType, HitPolicy, Input, MatchKind, Table, ValueSet
-from .semantics import cell_holds
+from .model import Aggregation, ColumnType, HitPolicy, Input, MatchKind, Table, ValueSet
+from .semantics import test_holds
 from .unary import Compare, Equal, InSet, Interval
 
+MAX_REPRESENTATIVES = 16_384     # per column: a 10,000-code column fits
 MAX_STEPS = 2_000_000
 _OTHER = "\u0000other"
 
 
 class AnalysisBudgetExceeded(Exception):
-    """The table is too irregular to analyse exhaustively within the step budget."""
+    """The table is too large to analyse completely; the message says what is too large."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,11 @@ def _string_reps(inp: Input, table: Table, value_sets: dict[str, ValueSet]) -> l
     return sorted(reps)
 
 
-def _reps(inp: Input, table: Table, value_sets) -> list:
-    kind = inp.type
-    if kind is ColumnType.BOOLEAN:
+def _values(inp: Input, table: Table, value_sets) -> list:
+    """Representative scalars: of the column, or of a list column's elements."""
+    if inp.type is ColumnType.BOOLEAN:
         return [True, False]
-    if kind is ColumnType.NUMBER:
+    if inp.type is ColumnType.NUMBER:
         constants = set()
         for rule in table.rules:
             for test in rule.cell(inp.name).tests:
@@ -65,12 +69,7 @@ def _reps(inp: Input, table: Table, value_sets) -> list:
                 elif isinstance(test, Interval):
                     constants.update((test.low, test.high))
         return _number_reps(constants)
-    elements = _string_reps(inp, table, value_sets)
-    if kind is ColumnType.STRING:
-        return elements
-    singles = [(e,) for e in elements]
-    pairs = list(combinations(elements, 2)) if len(elements) <= 12 else []
-    return [()] + singles + pairs
+    return _string_reps(inp, table, value_sets)
 
 
 def _literal_key(value):
@@ -82,111 +81,171 @@ def _literal_key(value):
     return ("s", value)
 
 
-class _Columns:
-    """Per column: representatives deduplicated by how the cells answer, and row masks per rep.
+def _hits(cells: list, values: list, value_sets) -> list[frozenset]:
+    """Per value, the cells one of whose tests holds for it, negation aside. Cells of plain
+    equalities (the bulk of a big table) find their values through an index, not a scan."""
+    by_value: dict = {}
+    for v, value in enumerate(values):
+        by_value.setdefault(_literal_key(value), []).append(v)
+    hits: list[list[int]] = [[] for _ in values]
+    for c, cell in enumerate(cells):
+        if cell.is_any:
+            continue
+        if all(isinstance(t, Equal) for t in cell.tests):
+            found = {v for t in cell.tests for v in by_value.get(_literal_key(t.value), ())}
+        else:
+            found = (v for v, value in enumerate(values) if any(test_holds(t, value, value_sets) for t in cell.tests))
+        for v in found:
+            hits[v].append(c)
+    return [frozenset(h) for h in hits]
 
-    Cells that are plain equalities (the bulk of a big table) are found through an index of the
-    representatives by value; only the other cells are evaluated against every representative.
+
+def _unions(elements: list, hits: list[frozenset], negated: frozenset, at_once: int,
+            column: str) -> tuple[list, list]:
+    """The lists that answer differently: one shortest list per distinct union of element classes.
+
+    Classes that hit a negated cell combine freely (their closure from the empty list). The others
+    only switch cells on: a list with fewer of them holds fewer cells, so it matches no row the
+    longer one does not, and a check needs no more of them than the rows it needs to hold at once
+    (`at_once`: two for an overlap, one for a row that fires).
     """
+    classes: dict[frozenset, str] = {}
+    for element, hit in zip(elements, hits, strict=True):
+        classes.setdefault(hit, element)
+    turning_off = [(hit, (e,)) for hit, e in classes.items() if hit & negated]
+    turning_on = [(hit, (e,)) for hit, e in classes.items() if hit and not hit & negated]
+    reached: dict[frozenset, tuple] = {frozenset(): ()}
+    for hit, items in turning_off:
+        for union, have in list(reached.items()):
+            reached.setdefault(union | hit, have + items)
+        _limit(len(reached), column)
+    extras = turning_on + ([(h1 | h2, e1 + e2) for (h1, e1), (h2, e2) in combinations(turning_on, 2)]
+                           if at_once > 1 else [])
+    _limit(len(reached) * (1 + len(extras)), column)
+    for union, have in list(reached.items()):
+        for hit, items in extras:
+            reached.setdefault(union | hit, have + items)
+    return list(reached.values()), list(reached)
 
-    def __init__(self, table: Table, value_sets: dict[str, ValueSet]):
-        self.names, self.reps, self.masks, self.row_reps = [], [], [], []
+
+def _limit(count: int, column: str) -> None:
+    if count > MAX_REPRESENTATIVES:
+        raise AnalysisBudgetExceeded(f"column {column} has more than {MAX_REPRESENTATIVES:,} values "
+                                     "that match different sets of rows")
+
+
+class _Columns:
+    """Per column: representatives deduplicated by how the cells answer, the rows each leaves
+    possible, and which representatives hold for a given row's cell."""
+
+    def __init__(self, table: Table, value_sets: dict[str, ValueSet], at_once: int):
+        self.names, self.reps, self.masks = [], [], []
+        self._cells, self._hits, self._row_cell, self._hit_reps = [], [], [], []
         for inp in table.inputs:
             cell_rows: dict = {}
             for rule in table.rules:
                 cell_rows.setdefault(rule.cell(inp.name), []).append(rule.index)
             if all(c.is_any for c in cell_rows):
                 continue
-            reps = _reps(inp, table, value_sets)
-            by_value: dict = {}
-            for r, rep in enumerate(reps):
-                for element in (rep if isinstance(rep, tuple) else (rep,)):
-                    by_value.setdefault(_literal_key(element), []).append(r)
-            holding: list[list] = [[] for _ in reps]       # cell ids holding at each rep
             cells = list(cell_rows)
-            for c, cell in enumerate(cells):
-                if not cell.negated and cell.tests and all(isinstance(t, Equal) for t in cell.tests):
-                    found = {r for t in cell.tests for r in by_value.get(_literal_key(t.value), ())}
-                else:
-                    found = (r for r, rep in enumerate(reps) if cell_holds(cell, rep, value_sets))
-                for r in found:
-                    holding[r].append(c)
-            seen: dict = {}
-            kept_reps, masks = [], []
+            values = _values(inp, table, value_sets)
+            hits = _hits(cells, values, value_sets)
+            if inp.type is ColumnType.LIST:
+                negated = frozenset(c for c, cell in enumerate(cells) if cell.negated)
+                values, hits = _unions(values, hits, negated, at_once, inp.name)
+            else:
+                unique: dict[frozenset, object] = {}
+                for value, hit in zip(values, hits, strict=True):
+                    unique.setdefault(hit, value)
+                hits, values = list(unique), list(unique.values())
+            _limit(len(values), inp.name)
+            # each row has one cell per column, so cells' row sets are disjoint: a hit cell flips its rows
             cell_masks = [sum(1 << i for i in cell_rows[cell]) for cell in cells]
-            keep_index = []
-            for r, rep in enumerate(reps):
-                signature = tuple(sorted(holding[r]))
-                if signature in seen:
-                    continue
-                seen[signature] = len(kept_reps)
-                mask = 0
-                for c in signature:
-                    mask |= cell_masks[c]
-                kept_reps.append(rep)
+            base = 0
+            for cell, mask in zip(cells, cell_masks, strict=True):
+                if cell.is_any or cell.negated:
+                    base |= mask
+            masks, hit_reps = [], [[] for _ in cells]
+            for r, hit in enumerate(hits):
+                mask = base
+                for c in hit:
+                    mask ^= cell_masks[c]
+                    hit_reps[c].append(r)
                 masks.append(mask)
-                keep_index.append(signature)
-            per_row = [[] for _ in table.rules]
-            for k, signature in enumerate(keep_index):
-                for c in signature:
-                    for row in cell_rows[cells[c]]:
-                        per_row[row].append(k)
+            row_cell = [0] * len(table.rules)
+            for c, cell in enumerate(cells):
+                for row in cell_rows[cell]:
+                    row_cell[row] = c
             self.names.append(inp.name)
-            self.reps.append(kept_reps)
+            self.reps.append(values)
             self.masks.append(masks)
-            self.row_reps.append(per_row)
+            self._cells.append(cells)
+            self._hits.append(hits)
+            self._row_cell.append(row_cell)
+            self._hit_reps.append(hit_reps)
+
+    def holding(self, column: int, row: int):
+        """The representatives of a column where the row's cell holds."""
+        c = self._row_cell[column][row]
+        cell, hits = self._cells[column][c], self._hits[column]
+        if cell.is_any:
+            return range(len(hits))
+        if not cell.negated:
+            return self._hit_reps[column][c]
+        return (r for r, hit in enumerate(hits) if c not in hit)
 
 
 class _Search:
-    def __init__(self, table: Table, value_sets):
+    def __init__(self, table: Table, value_sets, at_once: int):
         self.table = table
-        self.cols = _Columns(table, value_sets)
+        self.cols = _Columns(table, value_sets, at_once)
         self.steps = 0
 
     def _tick(self):
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise AnalysisBudgetExceeded(self.table.name)
+            raise AnalysisBudgetExceeded(f"the search needs more than {MAX_STEPS:,} steps")
 
-    def _point(self, chosen) -> dict:
-        return {self.cols.names[i]: self.cols.reps[i][r] for i, r in enumerate(chosen)}
+    def find(self, mask: int, accept, prune, row: int | None = None) -> dict | None:
+        """A point (one representative per column) whose rows `accept(mask)` takes, or None.
 
-    def find(self, mask: int, accept, prune, depth: int = 0, chosen=(), row: int | None = None):
-        """Depth-first over columns; `accept(mask)` at a leaf, `prune(mask)` cuts a branch.
-
-        With `row`, only the representatives where that row's cells hold are tried.
+        Depth-first over columns; `prune(mask)` cuts a branch; with `row`, only representatives
+        where that row's cells hold are tried. A (column, rows) pair searched in vain is not
+        searched again: other choices that leave the same rows possible end the same way.
         """
-        self._tick()
-        if prune(mask):
+        cols, failed = self.cols, set()
+
+        def walk(mask: int, depth: int, chosen: tuple) -> dict | None:
+            self._tick()
+            if prune(mask) or (depth, mask) in failed:
+                return None
+            if depth == len(cols.names):
+                if accept(mask):
+                    return {cols.names[i]: cols.reps[i][r] for i, r in enumerate(chosen)}
+            else:
+                masks = cols.masks[depth]
+                for r in cols.holding(depth, row) if row is not None else range(len(masks)):
+                    found = walk(mask & masks[r], depth + 1, chosen + (r,))
+                    if found is not None:
+                        return found
+            failed.add((depth, mask))
             return None
-        if depth == len(self.cols.names):
-            return (mask, self._point(chosen)) if accept(mask) else None
-        masks = self.cols.masks[depth]
-        candidates = self.cols.row_reps[depth][row] if row is not None else range(len(masks))
-        for r in candidates:
-            found = self.find(mask & masks[r], accept, prune, depth + 1, chosen + (r,), row)
-            if found:
-                return found
-        return None
+
+        return walk(mask, 0, ())
 
 
-def _ids(table: Table, mask: int) -> tuple[str, ...]:
-    return tuple(rule.id for rule in table.rules if mask >> rule.index & 1)
+def _everything(table: Table) -> int:
+    return (1 << len(table.rules)) - 1
 
 
-def find_gap(table: Table, value_sets) -> Witness | None:
+def find_gap(search: _Search) -> dict | None:
     """A case no row matches, if there is one."""
-    search = _Search(table, value_sets)
-    everything = (1 << len(table.rules)) - 1
-    found = search.find(everything, accept=lambda m: m == 0, prune=lambda m: False)
-    if found is None:
-        return None
-    return Witness((), found[1])
+    return search.find(_everything(search.table), accept=lambda m: m == 0, prune=lambda m: False)
 
 
-def find_overlaps(table: Table, value_sets, limit: int = 10, same_outputs_ok: bool = False) -> list[Witness]:
+def find_overlaps(search: _Search, limit: int = 10, same_outputs_ok: bool = False) -> list[Witness]:
     """Pairs of rows that can both match one case (for ANY: only pairs whose outputs differ)."""
-    search = _Search(table, value_sets)
+    table = search.table
     reported: set[tuple[int, int]] = set()
     newest: list = []
 
@@ -201,21 +260,19 @@ def find_overlaps(table: Table, value_sets, limit: int = 10, same_outputs_ok: bo
         return False
 
     witnesses = []
-    everything = (1 << len(table.rules)) - 1
     while len(witnesses) < limit:
-        found = search.find(everything, accept, prune=lambda m: m & (m - 1) == 0)
-        if found is None:
+        point = search.find(_everything(table), accept, prune=lambda m: m & (m - 1) == 0)
+        if point is None:
             break
         a, b = newest.pop()
-        witnesses.append(Witness((a.id, b.id), found[1]))
+        witnesses.append(Witness((a.id, b.id), point))
     return witnesses
 
 
-def find_unreachable(table: Table, value_sets) -> list[str]:
+def find_unreachable(search: _Search) -> list[str]:
     """Rows of a FIRST table that every case they match is taken by an earlier row."""
-    search = _Search(table, value_sets)
     unreachable = []
-    for rule in table.rules:
+    for rule in search.table.rules:
         own = 1 << rule.index
         earlier = own - 1
         found = search.find(own | earlier, accept=lambda m, o=own, e=earlier: m & o and not m & e,
@@ -226,21 +283,32 @@ def find_unreachable(table: Table, value_sets) -> list[str]:
 
 
 def check(table: Table, value_sets) -> list[tuple[str, str | None]]:
-    """(message, row id) for every static problem the hit policy forbids."""
-    problems = []
+    """(message, row id) for every static problem the hit policy forbids, or one saying the table
+    is too large to prove free of them."""
     policy = table.hit_policy
-    if policy in (HitPolicy.UNIQUE, HitPolicy.ANY):
-        for w in find_overlaps(table, value_sets, same_outputs_ok=policy is HitPolicy.ANY):
-            what = "overlap" if policy is HitPolicy.UNIQUE else "overlap with different outputs"
-            problems.append((f"rows {w.rows[0]} and {w.rows[1]} {what} under {policy.value}, "
-                             f"e.g. for {_show(w.point)}", w.rows[1]))
-    if policy is HitPolicy.FIRST:
-        for row in find_unreachable(table, value_sets):
-            problems.append(("can never fire under FIRST: earlier rows match every case it matches", row))
-    if policy.single_hit and table.default is None:
-        gap = find_gap(table, value_sets)
+    # single-hit tables, and min/max of no rows, have no answer when nothing matches
+    gaps_break = (policy.single_hit or table.aggregation in (Aggregation.MIN, Aggregation.MAX)) \
+        and table.default is None
+    if not (gaps_break or policy in (HitPolicy.UNIQUE, HitPolicy.ANY, HitPolicy.FIRST)):
+        return []
+    problems = []
+    try:
+        overlaps = policy in (HitPolicy.UNIQUE, HitPolicy.ANY)
+        search = _Search(table, value_sets, at_once=2 if overlaps else 1)
+        if overlaps:
+            for w in find_overlaps(search, same_outputs_ok=policy is HitPolicy.ANY):
+                what = "overlap" if policy is HitPolicy.UNIQUE else "overlap with different outputs"
+                problems.append((f"rows {w.rows[0]} and {w.rows[1]} {what} under {policy.value}, "
+                                 f"e.g. for {_show(w.point)}", w.rows[1]))
+        if policy is HitPolicy.FIRST:
+            for row in find_unreachable(search):
+                problems.append(("can never fire under FIRST: earlier rows match every case it matches", row))
+        gap = find_gap(search) if gaps_break else None
         if gap is not None:
-            problems.append((f"no row matches some cases, e.g. {_show(gap.point)}; add a row or a `default`", None))
+            problems.append((f"no row matches some cases, e.g. {_show(gap)}; add a row or a `default`", None))
+    except AnalysisBudgetExceeded as exc:
+        return [(f"too large to prove free of overlaps and gaps: {exc}; split it into smaller tables, "
+                 "or gather literals that lead to the same rows into a value set", None)]
     return problems
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..contract import MAX_MESSAGE
 from .errors import CellSyntaxError, LoadError, PolicyError, Problem
 from .model import (Aggregation, ColumnType, HitPolicy, Input, MatchKind, Output, Rule, Table,
                     Transform, ValueSet)
@@ -12,7 +13,13 @@ from .yaml_io import load_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 ROW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-MAX_ROWS = 20_000
+# sizes an analyst never needs and a reader (trace, API, analysis) should never have to carry
+MAX_ROWS = 10_000
+MAX_TITLE = 200
+MAX_ANNOTATION = 1_000
+MAX_VALUE = MAX_MESSAGE          # a string output value: a reason code or a message
+MAX_CODE = 64                    # a value-set code or an input's value
+MAX_CODES = 100_000
 _TABLE_KEYS = {"table", "title", "hit_policy", "aggregation", "each", "inputs", "outputs",
                "default", "rules", "version"}
 _VALUE_SET_KEYS = {"value_set", "title", "match", "codes"}
@@ -30,6 +37,22 @@ class _Collector:
 
 def _is_scalar(value: object) -> bool:
     return isinstance(value, (str, int, float, bool)) and value is not None
+
+
+def _limit(text: str, limit: int, what: str, out: _Collector, row: str | None = None,
+           column: str | None = None) -> None:
+    """Text longer than `limit` is refused, saying how long it is (the text itself may be huge)."""
+    if len(text) > limit:
+        out.add(f"{what} is {len(text)} characters; at most {limit}", row, column)
+
+
+def _title(doc: dict, out: _Collector) -> str:
+    title = doc.get("title", "")
+    if not isinstance(title, str):
+        out.add("`title` must be text")
+        return ""
+    _limit(title, MAX_TITLE, "`title`", out)
+    return title
 
 
 def _enum(cls, value, what: str, out: _Collector, column: str | None = None):
@@ -58,6 +81,8 @@ def _read_input(name: str, spec: object, out: _Collector) -> Input | None:
     if values is not None and not (isinstance(values, list) and values and all(isinstance(v, str) for v in values)):
         out.add("`values` must be a non-empty list of strings", column=name)
         values = None
+    for value in values or ():
+        _limit(value, MAX_CODE, "a value", out, column=name)
     default = spec.get("default")
     if default is not None and not _is_scalar(default):
         out.add("`default` must be a scalar", column=name)
@@ -79,6 +104,9 @@ def _read_output(name: str, spec: object, out: _Collector) -> Output | None:
     if allowed is not None and not (isinstance(allowed, list) and allowed and all(_is_scalar(v) for v in allowed)):
         out.add("`allowed` must be a non-empty list of values", column=name)
         allowed = None
+    for value in allowed or ():
+        if isinstance(value, str):
+            _limit(value, MAX_VALUE, "an allowed value", out, column=name)
     if type_ is None:
         return None
     return Output(name, type_, tuple(allowed) if allowed else None)
@@ -116,6 +144,7 @@ def _read_rule(index: int, raw: object, out: _Collector) -> Rule | None:
     if not isinstance(annotation, str):
         out.add("`annotation` must be text", row=rule_id)
         annotation = ""
+    _limit(annotation, MAX_ANNOTATION, "`annotation`", out, row=rule_id)
     when_raw = raw.get("when", {})
     when_raw = {} if when_raw is None else when_raw
     then_raw = raw.get("then")
@@ -131,13 +160,20 @@ def _read_rule(index: int, raw: object, out: _Collector) -> Rule | None:
             when[str(column)] = cell_from_yaml(text)
         except CellParseError as exc:
             out.add(str(exc), row=rule_id, column=str(column))
-    then = {}
-    for column, value in then_raw.items():
+    return Rule(rule_id, index, annotation, when, _read_outputs(then_raw, rule_id, out))
+
+
+def _read_outputs(raw: dict, row: str, out: _Collector) -> dict:
+    """A row's `then` or the `default`: scalars, strings no longer than a message."""
+    values = {}
+    for column, value in raw.items():
         if not _is_scalar(value):
-            out.add("an output value must be a string, number or boolean", row=rule_id, column=str(column))
+            out.add("an output value must be a string, number or boolean", row=row, column=str(column))
         else:
-            then[str(column)] = value
-    return Rule(rule_id, index, annotation, when, then)
+            if isinstance(value, str):
+                _limit(value, MAX_VALUE, "the value", out, row, str(column))
+            values[str(column)] = value
+    return values
 
 
 def table_from_document(doc: object, file: str, origin: str = "base", version: int | None = None) -> Table:
@@ -151,9 +187,7 @@ def table_from_document(doc: object, file: str, origin: str = "base", version: i
     unknown = set(doc) - _TABLE_KEYS
     if unknown:
         out.add(f"unknown keys {sorted(unknown)}")
-    title = doc.get("title", "")
-    if not isinstance(title, str):
-        out.add("`title` must be text")
+    title = _title(doc, out)
     hit_policy = _enum(HitPolicy, doc.get("hit_policy"), "hit_policy", out)
     aggregation = _enum(Aggregation, doc["aggregation"], "aggregation", out) if doc.get("aggregation") is not None else None
     each = doc.get("each")
@@ -170,14 +204,16 @@ def table_from_document(doc: object, file: str, origin: str = "base", version: i
     if not isinstance(raw_rules, list):
         out.add("`rules` must be a list")
     elif len(raw_rules) > MAX_ROWS:
-        out.add(f"{len(raw_rules)} rules; a table may have at most {MAX_ROWS}")
+        out.add(f"{len(raw_rules)} rows; a table may have at most {MAX_ROWS}: split it (by code range, say)")
     else:
         for index, raw in enumerate(raw_rules):
             rule = _read_rule(index, raw, out)
             if rule is not None:
                 rules.append(rule)
     default = doc.get("default")
-    if default is not None and not (isinstance(default, dict) and all(_is_scalar(v) for v in default.values())):
+    if isinstance(default, dict):
+        default = _read_outputs(default, "default", out)
+    elif default is not None:
         out.add("`default` must map output names to values")
         default = None
     if out.problems:
@@ -203,13 +239,21 @@ def value_set_from_document(doc: object, file: str, origin: str = "base") -> Val
     if unknown:
         out.add(f"unknown keys {sorted(unknown)}")
     match = _enum(MatchKind, doc.get("match", "exact"), "match", out)
+    title = _title(doc, out)
     codes = doc.get("codes")
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c for c in codes):
         out.add("`codes` must be a non-empty list of text codes")
         codes = []
+    elif len(codes) > MAX_CODES:
+        out.add(f"{len(codes)} codes; a value set may have at most {MAX_CODES}")
+    else:
+        long = [i for i, code in enumerate(codes) if len(code) > MAX_CODE]
+        if long:
+            out.add(f"{len(long)} code(s) longer than {MAX_CODE} characters, the first is code "
+                    f"#{long[0] + 1} ({len(codes[long[0]])} characters)")
     if out.problems:
         raise LoadError(out.problems)
-    return ValueSet(name, str(doc.get("title", "")), match, frozenset(codes), file, origin)
+    return ValueSet(name, title, match, frozenset(codes), file, origin)
 
 
 def is_value_set_document(doc: object) -> bool:

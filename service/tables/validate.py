@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..case_facts import COLLECTIONS, FACTS
+from ..case_schema import CREDENTIALS, METHODS, PRESCRIBERS, PURPOSES
 from . import analysis
 from .errors import Problem, ValidationError
 from .model import Aggregation, ColumnType, HitPolicy, Input, Table, Transform, ValueSet
@@ -10,6 +11,9 @@ from .unary import Cell, Compare, Equal, InSet, Interval
 
 _PY_TYPES = {ColumnType.STRING: (str,), ColumnType.NUMBER: (int, float), ColumnType.BOOLEAN: (bool,),
              ColumnType.LIST: (str,)}
+# the string facts whose values the case contract closes; every other string fact is free text
+_CLOSED_FACTS = {"service.purpose": PURPOSES, "practitioner.credential": CREDENTIALS,
+                 "clinical.prescription.prescriber": PRESCRIBERS, "payment.method": METHODS}
 
 
 def _fits(value, type_: ColumnType) -> bool:
@@ -79,10 +83,39 @@ class _Checker:
         if produced is not inp.type:
             self.add(table, f"declared {inp.type.value} but {inp.source} gives {produced.value}"
                      + (f" (after {inp.transform.value})" if inp.transform else ""), column=inp.name)
-        if inp.values is not None and inp.type not in (ColumnType.STRING, ColumnType.LIST):
-            self.add(table, "`values` only applies to string and list inputs", column=inp.name)
+        if inp.values is not None and inp.type is not ColumnType.STRING:
+            self.add(table, "`values` applies to string inputs", column=inp.name)
+        elif inp.values is not None and produced is inp.type:
+            self.check_values(table, inp, source)
         if inp.default is not None and not _fits(inp.default, inp.type):
             self.add(table, f"default {inp.default!r} is not a {inp.type.value}", column=inp.name)
+
+    def domain(self, source: Source) -> tuple[str, ...] | None:
+        """Every value a string source can give, or None for free text. A table gives exactly what
+        its rows and default say."""
+        if source.kind is SourceKind.FACT:
+            return _CLOSED_FACTS.get(source.path)
+        if source.kind is SourceKind.TABLE:
+            upstream = self.tables[source.table]
+            given = [rule.then.get(source.path) for rule in upstream.rules]
+            given.append((upstream.default or {}).get(source.path))
+            return tuple(dict.fromkeys(v for v in given if isinstance(v, str)))
+        return None
+
+    def check_values(self, table: Table, inp: Input, source: Source) -> None:
+        """`values` is the input's whole domain (the analysis proves tables complete over it, the engine
+        refuses a case outside it), so it must hold everything the source can give; "" (absent) always."""
+        domain = self.domain(source)
+        if domain is None:
+            self.add(table, f"{inp.source} can be any text, so `values` cannot list all it may be; remove `values`",
+                     column=inp.name)
+            return
+        missing = [v for v in domain if v and v not in inp.values]
+        if missing:
+            self.add(table, f"`values` must list every value {inp.source} can give; it lacks {missing}",
+                     column=inp.name)
+        if isinstance(inp.default, str) and inp.default and inp.default not in inp.values:
+            self.add(table, f"default {inp.default!r} is not one of the input's values", column=inp.name)
 
     # -- cells -------------------------------------------------------------------------------
     def check_cell(self, table: Table, row: str, inp: Input, cell: Cell) -> None:
@@ -214,16 +247,11 @@ def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet],
     for table in by_name.values():
         checker.check_table(table)
     order = checker.order()
-    warnings = []
     if analyse and not checker.problems and not problems:
         for table in by_name.values():
-            try:
-                for message, row in analysis.check(table, sets):
-                    checker.add(table, message, row=row)
-            except analysis.AnalysisBudgetExceeded:
-                warnings.append(f"{table.file}: table {table.name}: too irregular to check overlaps and gaps "
-                                "exhaustively; checks skipped")
+            for message, row in analysis.check(table, sets):
+                checker.add(table, message, row=row)
     problems += checker.problems
     if problems:
         raise ValidationError(problems)
-    return Policy(payer_id, by_name, sets, order, checker.sources, tuple(warnings))
+    return Policy(payer_id, by_name, sets, order, checker.sources)

@@ -5,6 +5,7 @@ import pytest
 
 from service.tables.errors import CellSyntaxError, LoadError, PolicyError
 from service.tables.loader import load_folder, table_from_document, value_set_from_document
+from service.tables.validate import build_policy
 from service.tables.yaml_io import load_yaml
 from tests.unit.tables import LICENSE, doc
 
@@ -84,3 +85,56 @@ def test_load_folder_reports_every_file(tmp_path):
     with pytest.raises(LoadError) as info:
         load_folder(tmp_path, "base", tmp_path)
     assert {p.file for p in info.value.problems} == {"a.yaml", "b.yaml"}
+
+
+# -- text and size limits ------------------------------------------------------------------------
+
+def _row(**changes):
+    return [dict({"id": "R1", "when": {}, "then": {"licensed": True}}, **changes)]
+
+
+@pytest.mark.parametrize("change, row, column, needle", [
+    ({"title": "t" * 201}, None, None, "`title` is 201 characters; at most 200"),
+    ({"rules": _row(annotation="a" * 1001)}, "R1", None, "`annotation` is 1001 characters; at most 1000"),
+    ({"outputs": {"m": {"type": "string"}}, "rules": _row(then={"m": "m" * 501})}, "R1", "m",
+     "the value is 501 characters; at most 500"),
+    ({"outputs": {"m": {"type": "string"}}, "default": {"m": "m" * 501}}, "default", "m", "at most 500"),
+    ({"outputs": {"m": {"type": "string", "allowed": ["m" * 501]}}}, None, "m", "an allowed value is 501 characters"),
+    ({"inputs": {"x": {"from": "service.purpose", "type": "string", "values": ["v" * 65]}}}, None, "x",
+     "a value is 65 characters; at most 64"),
+])
+def test_text_limits_are_located(change, row, column, needle):
+    match = [p for p in problems(doc(**change)) if needle in p.message]
+    assert match and (match[0].row, match[0].column) == (row, column)
+
+
+def test_text_at_the_limits_loads():
+    table_from_document(doc(title="t" * 200, outputs={"m": {"type": "string"}},
+                            rules=_row(annotation="a" * 1000, then={"m": "m" * 500})), "lic.yaml")
+
+
+def test_a_table_of_10000_rows_is_accepted_and_10001_refused():
+    rows = [{"id": f"R{i}", "when": {"cred": f'"c{i}"'}, "then": {"licensed": True}} for i in range(10_001)]
+    table = table_from_document(doc(rules=rows[:10_000]), "lic.yaml")
+    assert len(build_policy("test", [table], []).tables["lic"].rules) == 10_000     # analysed as well
+    (problem,) = problems(doc(rules=rows))
+    assert problem.message.startswith("10001 rows; a table may have at most 10000")
+
+
+@pytest.mark.parametrize("document, needle", [
+    ({"value_set": "dx", "title": "t" * 201, "codes": ["a"]}, "`title` is 201 characters; at most 200"),
+    ({"value_set": "dx", "title": 3, "codes": ["a"]}, "`title` must be text"),
+    ({"value_set": "dx", "codes": ["a", "c" * 65, "b" * 70]},
+     "2 code(s) longer than 64 characters, the first is code #2"),
+    ({"value_set": "dx", "codes": [f"c{i}" for i in range(100_001)]},
+     "100001 codes; a value set may have at most 100000"),
+])
+def test_value_set_limits(document, needle):
+    with pytest.raises(LoadError) as info:
+        value_set_from_document(document, "dx.yaml")
+    assert needle in str(info.value) and info.value.problems[0].file == "dx.yaml"
+
+
+def test_a_value_set_of_100000_codes_loads():
+    codes = [f"c{i}" for i in range(100_000)]
+    assert len(value_set_from_document({"value_set": "dx", "codes": codes}, "dx.yaml").codes) == 100_000

@@ -92,10 +92,21 @@ def test_an_error_inside_an_action_is_not_swallowed_and_the_next_case_is_clean()
 
 
 def test_a_bad_fact_in_a_downstream_table_fails_loudly():
+    """Validation refuses `values` that leave out what the upstream table gives; should a policy
+    reach the engine without it, the runtime still refuses the fact rather than guess."""
+    import dataclasses
+    from service.engine.compile import compile_policy
+    from service.engine.limits import EngineLimits
+    from service.engine.runtime import Runtime
+    from tests.unit.tables import policy_of
     first = visits_table("FIRST", [(None, {"o": "low"})])
-    reader = {"table": "r", "hit_policy": "FIRST", "inputs": {"o": {"from": "t.o", "type": "string", "values": ["mid"]}},
+    reader = {"table": "r", "hit_policy": "FIRST",
+              "inputs": {"o": {"from": "t.o", "type": "string", "values": ["low", "mid"]}},
               "outputs": {"x": {"type": "boolean"}}, "rules": [], "default": {"x": True}}
-    runtime = runtime_of(first, reader)
+    policy = policy_of(first, reader)
+    narrowed = policy.tables["r"].inputs[0]
+    policy.tables["r"] = dataclasses.replace(policy.tables["r"], inputs=(dataclasses.replace(narrowed, values=("mid",)),))
+    runtime = Runtime(compile_policy(policy, EngineLimits()))
     with pytest.raises(CaseFactError, match="t.o: must be one of mid"):
         runtime.evaluate(facts(visit_number=1))      # raised inside the gather action
 
@@ -128,7 +139,7 @@ def test_sessions_are_abandoned_not_deleted_and_the_host_is_renewed_before_the_e
 def test_every_fact_a_case_asserted_is_retracted():
     from pathlib import Path
     from service.engine.policy_engine import PolicyEngine
-    from service.tables.payers import load_policy
+    from service.policy.assembly import folder_policy as load_policy
     engine = PolicyEngine.build(load_policy(Path(__file__).resolve().parents[2] / "decision_tables"))
     from service.case_schema import load_case
     engine.decide(load_case({"service": {"purpose": "pain", "minutes": {"97124": 30}},

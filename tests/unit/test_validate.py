@@ -126,3 +126,61 @@ def test_gaps_over_value_sets_and_lists():
 def test_collect_tables_need_no_default():
     table = doc(hit_policy="COLLECT", default=None, rules=rules(({"active": True}, {"licensed": True})))
     policy_of(table)
+
+
+# -- an input's `values` is its whole domain -------------------------------------------------------
+
+CREDENTIALS = ["LMT", "PT", "PTA", "OT", "DC", "MD", "DO", "NP", "PA", "none"]
+
+
+def with_input(spec, cell='"PT"', **extra):
+    return doc(inputs={"x": spec}, rules=rules(({"x": cell}, {"licensed": True})), **extra)
+
+
+def test_values_listing_the_whole_contract_enum_are_valid():
+    policy_of(with_input({"from": "practitioner.credential", "type": "string", "values": CREDENTIALS}))
+
+
+@pytest.mark.parametrize("path, values, lacks", [
+    ("practitioner.credential", ["LMT", "PT"], "'PTA', 'OT', 'DC', 'MD', 'DO', 'NP', 'PA', 'none'"),
+    ("service.purpose", ["pain", "PT"], "'relaxation'"),
+    ("clinical.prescription.prescriber", ["MD", "PT"], "'DO', 'NP', 'PA', 'DC'"),
+    ("payment.method", ["insurance", "PT"], "'hsa', 'fsa', 'self_pay'"),
+])
+def test_values_must_cover_the_contract_enum(path, values, lacks):
+    found = one(problems(with_input({"from": path, "type": "string", "values": values})), "`values` must list every")
+    assert lacks in found.message and (found.row, found.column) == (None, "x")
+
+
+@pytest.mark.parametrize("spec", [
+    {"from": "practitioner.license_state", "type": "string", "values": ["PT"]},
+    {"from": "payer_id", "type": "string", "values": ["PT"]},
+])
+def test_values_on_free_text_are_refused(spec):
+    assert one(problems(with_input(spec)), "can be any text").column == "x"
+
+
+def test_values_on_an_item_field_are_refused():
+    table = with_input({"from": "item.cpt", "type": "string", "values": ["PT"]}, each="service.lines")
+    assert one(problems(table), "item.cpt can be any text").column == "x"
+
+
+def test_values_on_a_list_input_are_refused():
+    table = with_input({"from": "clinical.red_flags", "type": "list", "values": ["PT"]})
+    assert one(problems(table), "`values` applies to string inputs").column == "x"
+
+
+def test_values_must_cover_what_another_table_gives():
+    upstream = doc(table="up", outputs={"level": {"type": "string"}}, default={"level": "none"},
+                   rules=rules(({"active": True}, {"level": "high"}), ({"active": False}, {"level": ""})))
+    def reader(values):
+        return doc(table="r", inputs={"x": {"from": "up.level", "type": "string", "values": values}},
+                   rules=rules(({"x": '"high"'}, {"licensed": True})))
+    assert "it lacks ['none']" in one(problems(upstream, reader(["high"])), "`values` must list every").message
+    policy_of(upstream, reader(["high", "none"]))                  # "" (absent) never needs listing
+    policy_of(upstream, reader(["high", "none", "low"]))           # more than it gives is harmless
+
+
+def test_an_inputs_default_must_be_one_of_its_values():
+    spec = {"from": "practitioner.credential", "type": "string", "values": CREDENTIALS, "default": "RN"}
+    assert one(problems(with_input(spec)), "default 'RN' is not one of the input's values").column == "x"
