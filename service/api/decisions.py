@@ -1,18 +1,27 @@
-"""POST /v1/decisions and /v1/decisions/batch: thin views over the policy engines."""
+"""POST /v1/decisions and /v1/decisions/batch: thin views over the policy engines.
+
+A valid case the policy cannot decide (the engine raises, or the decision breaks the response
+contract) is that case's own failure: a 500 problem for it alone, logged without case facts and
+counted, while the rest of a batch is answered.
+"""
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, current_app, request
 
 from ..case_schema import CaseInvalid, load_case
 from ..engine.facts import CaseFactError
-from ..policy.registry import UnknownPayer, today
+from ..policy.checks import contract_violations, failure_location
+from ..policy.registry import PayerUnavailable, UnknownPayer
 from ..tables.errors import PolicyError
 from .auth import require
 from .body import check_depth, read_json
 from .errors import Problem, invalid
-from .metrics import DECISIONS
+from .metrics import DECISION_FAILURES, DECISIONS
 
 bp = Blueprint("decisions", __name__)
+log = logging.getLogger("massage_rules.api")
 
 CASE_DEPTH = 4          # case -> service -> regions -> [regions]
 BATCH_DEPTH = 32        # a deeper case in a batch gets its own problem; this only bounds the parse
@@ -27,20 +36,37 @@ def decide(data) -> dict:
         raise invalid(exc.errors) from None
     payer = case.get("payer_id", "default")
     require("decide", payer)
-    on = case.get("date_of_service") or today()
+    registry = current_app.extensions["policy_registry"]
+    on = case.get("date_of_service") or registry.today(payer)
     try:
-        engine = current_app.extensions["policy_registry"].engine(payer, on)
+        engine = registry.engine(payer, on)
     except UnknownPayer:
         raise Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
                       "not-found") from None
+    except PayerUnavailable:
+        raise Problem(503, "Payer unavailable", "No stored version of this payer's policy can be served.",
+                      kind="payer-unavailable") from None
     except PolicyError:
         raise invalid([{"field": "date_of_service", "message": "No complete policy is in force on this date."}]) from None
     try:
         decision = engine.decide(case, today=on)
     except CaseFactError as exc:
         raise invalid([{"field": exc.path, "message": exc.message}]) from None
+    except Exception as exc:  # noqa: BLE001 - the policy failed this valid case; the service goes on
+        raise decision_failed(payer, type(exc).__name__, failure_location(exc, engine.policy)[0]) from None
+    violations = contract_violations(decision, engine.policy)
+    if violations:
+        raise decision_failed(payer, "ContractViolation", violations[0].table)
     DECISIONS.labels(payer, decision["classification"]).inc()
     return decision
+
+
+def decision_failed(payer: str, error_type: str, table: str | None) -> Problem:
+    """Log (payer, error type, table: never a case fact or an error's text) and count the failure."""
+    DECISION_FAILURES.labels(payer).inc()
+    log.error("decision failed", extra={"payer_id": payer, "error_type": error_type, "table": table})
+    return Problem(500, "Decision failed", "The policy could not decide this case; the failure is logged and counted.",
+                   kind="decision-failed")
 
 
 @bp.post("/v1/decisions")

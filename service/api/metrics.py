@@ -16,6 +16,9 @@ REQUESTS = Counter("massage_rules_requests_total", "HTTP requests", ["method", "
 LATENCY = Histogram("massage_rules_request_seconds", "HTTP request latency", ["endpoint"],
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 DECISIONS = Counter("massage_rules_decisions_total", "Decisions made", ["payer_id", "classification"])
+DECISION_FAILURES = Counter("massage_rules_decision_failures_total",
+                            "Valid cases the policy could not decide (engine error or out-of-contract decision)",
+                            ["payer_id"])
 POLICY_VERSION = Gauge("massage_rules_policy_table_version", "Version of each table in force",
                        ["payer_id", "table", "origin"], multiprocess_mode="mostrecent")
 POLICY_LOAD_FAILED = Gauge("massage_rules_policy_load_failed", "1 when the last policy load failed",
@@ -34,12 +37,14 @@ def metrics():
 
 
 def record_policy(registry) -> None:
-    from ..policy.registry import today
+    """After every reload: the versions each payer is served, and whether any payer is degraded."""
     for payer in registry.payers():
-        for version in registry.chosen(payer, today()):
+        if payer in registry.unavailable:
+            continue
+        for version in registry.chosen(payer, registry.today(payer)):
             if version.kind == "table":
                 POLICY_VERSION.labels(payer, version.name, version.payer_id).set(version.version)
-    POLICY_LOAD_FAILED.set(1 if registry.error else 0)
+    POLICY_LOAD_FAILED.set(1 if registry.degraded or registry.unavailable else 0)
 
 
 def init_app(app: Flask) -> None:

@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+import re
 
 import pytest
+
+from service.engine.hit_policy import HitPolicyViolation
+from service.engine.policy_engine import PolicyEngine
+from service.engine.runtime import EngineError
 
 PROBLEM = "application/problem+json"
 SECRET = "SECRET-7731"
@@ -174,3 +180,60 @@ def test_a_batch_over_10_mib_is_413(client, contract_case):
 
 def test_an_empty_batch(client):
     assert post(client, {"cases": []}, path="/v1/decisions/batch").get_json() == {"results": []}
+
+
+@pytest.mark.parametrize("error", [
+    EngineError(f"evaluation failed: {SECRET}"),
+    HitPolicyViolation("table units: UNIQUE but rows U2, U3 all matched"),
+    ZeroDivisionError(SECRET),
+])
+def test_a_case_the_engine_fails_is_its_own_500_and_the_batch_goes_on(client, contract_case, monkeypatch, error):
+    """Whatever the engine raises for a valid case is the policy's failure, told without the case's facts."""
+    real = PolicyEngine.decide
+
+    def decide(self, case, today=None):
+        if case.get("case_id") == "breaks":
+            raise error
+        return real(self, case, today)
+
+    monkeypatch.setattr(PolicyEngine, "decide", decide)
+    breaks = dict(contract_case, case_id="breaks")
+    response = post(client, breaks)
+    assert response.status_code == 500 and errors_of(response) == {}
+    assert response.get_json()["type"].endswith("/decision-failed")
+    response = post(client, {"cases": [contract_case, breaks, contract_case]}, path="/v1/decisions/batch")
+    assert response.status_code == 200 and SECRET not in response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert [r.get("classification") or r["status"] for r in results] == ["medical", 500, "medical"]
+
+
+def test_a_decision_outside_the_contract_is_its_own_500_logged_and_counted(client, contract_case, monkeypatch, caplog):
+    """The engine refuses such outputs when it compiles; this stands in for whatever that misses."""
+    real = PolicyEngine.decide
+
+    def decide(self, case, today=None):
+        decision = real(self, case, today)
+        if case.get("case_id") == "breaks":
+            decision["billing"]["insurance"]["lines"][0]["units"] = 500
+        return decision
+
+    def failures():
+        text = client.get("/metrics").get_data(as_text=True)
+        found = re.search(r'^massage_rules_decision_failures_total\{payer_id="default"\} (\S+)$', text, re.MULTILINE)
+        return float(found[1]) if found else 0.0
+
+    monkeypatch.setattr(PolicyEngine, "decide", decide)
+    logger = logging.getLogger("massage_rules.api")
+    logger.addHandler(caplog.handler)
+    try:
+        before = failures()
+        breaks = dict(contract_case, case_id="breaks")
+        response = post(client, breaks)
+        assert response.status_code == 500 and response.get_json()["title"] == "Decision failed"
+        response = post(client, {"cases": [contract_case, breaks]}, path="/v1/decisions/batch")
+        assert [r.get("classification") or r["status"] for r in response.get_json()["results"]] == ["medical", 500]
+        assert failures() == before + 2
+    finally:
+        logger.removeHandler(caplog.handler)
+    records = {id(r): r for r in caplog.records if r.getMessage() == "decision failed"}.values()
+    assert [(r.payer_id, r.error_type, r.table) for r in records] == [("default", "ContractViolation", "units")] * 2
