@@ -25,7 +25,7 @@ from service.engine.compile import compile_policy
 from service.engine.policy_engine import PolicyEngine
 from service.engine.runtime import Runtime
 from service.tables.loader import table_from_document
-from service.tables.payers import load_policy
+from service.policy.assembly import folder_policy as load_policy
 from service.tables.validate import build_policy
 from service.tables.yaml_io import load_yaml
 

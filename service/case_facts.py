@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import clock
 from .tables.model import ColumnType
 
 S, N, B, L = ColumnType.STRING, ColumnType.NUMBER, ColumnType.BOOLEAN, ColumnType.LIST
@@ -83,7 +84,7 @@ def _as_date(value) -> date | None:
 
 def derive(case: dict, today: date | None = None) -> CaseFacts:
     """Contract case -> the values every `from:` path reads. Pure; the case is already valid."""
-    dos = _as_date(case.get("date_of_service")) or today or date.today()
+    dos = _as_date(case.get("date_of_service")) or today or clock.today()
     values = {}
     for path, type_ in FACTS.items():
         if path.startswith("derived."):

@@ -1,8 +1,13 @@
-"""Table test cases (facts in, expected outputs) and the row coverage they reach.
+"""Table tests (facts in, expected outputs) as documents of a payer's policy, and the row coverage
+they reach.
 
-A test file is YAML: optional `payer` and `base_facts` for all its cases, then `cases`, each with
-a `name`, optional `payer`, `facts` (merged over `base_facts`) and `expect`, a partial view of the
-decision that must hold (see README, "Writing table tests").
+A test suite document: `tests` (its name), optional `base_facts`, then `cases`, each with a
+`name`, `facts` (merged over `base_facts`) and `expect`, a partial view of the decision that must
+hold (see README, "Writing table tests"). A case runs against the policy in force on its own
+`date_of_service`, or, without one, on the effective date of the version of the suite that holds
+it: a test published with a change describes that change, and dated changes never trip tests
+about other dates. In a folder, a file may hold cases of several payers (`payer` on the file or
+the case); it becomes one suite per payer, named after the file.
 """
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ import copy
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from .case_schema import CaseInvalid, load_case
 from .engine.policy_engine import PolicyEngine
 from .tables.errors import LoadError, Problem
-from .tables.yaml_io import load_yaml
+from .tables.loader import NAME
 
-TODAY = date(2026, 11, 20)   # the date of service when a test case does not give one
+MAX_CASES = 2_000
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,12 @@ class TestCase:
     payer: str
     facts: dict = field(hash=False)
     expect: dict = field(hash=False)
+    on: date | None = None           # the suite's effective date: the date of a case that gives none
+
+    @property
+    def date_of_service(self) -> date:
+        given = self.facts.get("date_of_service")
+        return date.fromisoformat(given) if isinstance(given, str) else given or self.on or date.min
 
 
 @dataclass
@@ -56,25 +67,70 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_cases(folder: Path) -> list[TestCase]:
-    cases, problems = [], []
-    for path in sorted(folder.glob("*.yaml")):
-        shown = str(path)
+def is_tests_document(doc: object) -> bool:
+    return isinstance(doc, dict) and ("tests" in doc or "cases" in doc) and "table" not in doc
+
+
+def split_by_payer(doc: dict, name: str) -> dict[str, dict]:
+    """A folder's test file -> one suite document per payer its cases name."""
+    suites: dict[str, dict] = {}
+    cases = doc.get("cases") if isinstance(doc.get("cases"), list) else []
+    for raw in cases:
+        payer = raw.get("payer", doc.get("payer", "default")) if isinstance(raw, dict) else doc.get("payer", "default")
+        suite = suites.setdefault(str(payer), {"tests": name, **({"base_facts": doc["base_facts"]}
+                                                                   if "base_facts" in doc else {}), "cases": []})
+        suite["cases"].append({k: v for k, v in raw.items() if k != "payer"} if isinstance(raw, dict) else raw)
+    if not suites:
+        suites[str(doc.get("payer", "default"))] = {k: v for k, v in doc.items() if k != "payer"}
+    return suites
+
+
+def suite_from_document(doc: object, file: str, payer: str, on: date | None = None) -> list[TestCase]:
+    """The cases of one suite document, or LoadError naming the file and every bad case."""
+    if not isinstance(doc, dict):
+        raise LoadError(Problem("a test suite is a mapping with `tests` and a `cases` list", file))
+    problems = []
+    unknown = set(doc) - {"tests", "base_facts", "cases"}
+    if unknown:
+        problems.append(Problem(f"unknown keys {sorted(unknown)}", file))
+    name = doc.get("tests")
+    if not isinstance(name, str) or not NAME.match(name):
+        problems.append(Problem(f"`tests` must be a name matching {NAME.pattern}", file))
+    base = doc.get("base_facts") or {}
+    if not isinstance(base, dict):
+        problems.append(Problem("`base_facts` must be a mapping of case facts", file))
+        base = {}
+    raw_cases = doc.get("cases")
+    if not isinstance(raw_cases, list) or not raw_cases:
+        problems.append(Problem("`cases` must be a non-empty list", file))
+        raw_cases = []
+    elif len(raw_cases) > MAX_CASES:
+        problems.append(Problem(f"{len(raw_cases)} cases; a suite may have at most {MAX_CASES}", file))
+        raw_cases = []
+    cases, names = [], set()
+    for index, raw in enumerate(raw_cases):
+        label = f"case #{index + 1}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("expect"), dict):
+            problems.append(Problem(f"{label} needs a `name` and an `expect` mapping", file))
+            continue
+        extra = set(raw) - {"name", "facts", "expect"}
+        if extra:
+            problems.append(Problem(f"{label}: unknown keys {sorted(extra)}", file))
+        if not raw["name"] or len(raw["name"]) > MAX_NAME or raw["name"] in names:
+            problems.append(Problem(f"{label}: the name must be unique and 1 to {MAX_NAME} characters", file))
+        names.add(raw["name"])
+        facts = raw.get("facts") or {}
+        if not isinstance(facts, dict):
+            problems.append(Problem(f"{label}: `facts` must be a mapping", file))
+            continue
+        merged = _merge(base, facts)
         try:
-            doc = load_yaml(path.read_bytes(), shown)
-        except LoadError as exc:
-            problems.extend(exc.problems)
+            load_case(merged)
+        except CaseInvalid as exc:
+            problems += [Problem(f"{raw['name']}: facts do not follow the contract: {e['field']}: {e['message']}", file)
+                         for e in exc.errors]
             continue
-        if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
-            problems.append(Problem("a test file is a mapping with a `cases` list", shown))
-            continue
-        base = doc.get("base_facts") or {}
-        for index, raw in enumerate(doc["cases"]):
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("expect"), dict):
-                problems.append(Problem(f"case #{index + 1} needs a `name` and an `expect` mapping", shown))
-                continue
-            cases.append(TestCase(shown, raw["name"], raw.get("payer", doc.get("payer", "default")),
-                                  _merge(base, raw.get("facts") or {}), raw["expect"]))
+        cases.append(TestCase(file, raw["name"], payer, merged, raw["expect"], on))
     if problems:
         raise LoadError(problems)
     return cases
@@ -127,23 +183,26 @@ def mismatches(expect, actual, path: str = "") -> list[str]:
     return []
 
 
-def run(cases: list[TestCase], engines: dict[str, PolicyEngine]) -> Report:
+def run(cases: list[TestCase], engine_for) -> Report:
+    """Run each case on `engine_for(payer, date_of_service)` (None for an unknown payer)."""
     report = Report()
-    for engine in engines.values():
-        for table in engine.policy.tables.values():
-            report.rows.update((table.file, rule.id) for rule in table.rules)
+    seen_engines = {}
     for case in cases:
         label = f"{case.file}: {case.name}"
-        engine = engines.get(case.payer)
+        on = case.date_of_service
+        engine = engine_for(case.payer, on)
         if engine is None:
             report.failures.append(f"{label}: unknown payer {case.payer!r}")
             continue
+        if id(engine) not in seen_engines:
+            seen_engines[id(engine)] = engine
+            for table in engine.policy.tables.values():
+                report.rows.update((table.file, rule.id) for rule in table.rules)
         try:
-            facts = load_case(case.facts)
-        except CaseInvalid as exc:
-            report.failures.append(f"{label}: facts do not follow the contract: {exc}")
+            decision, evaluation = engine.answer(load_case(case.facts), on)
+        except Exception as exc:  # noqa: BLE001 - a policy that cannot decide a test case fails that test
+            report.failures.append(f"{label}\n    the policy could not decide it: {type(exc).__name__}: {exc}")
             continue
-        decision, evaluation = engine.answer(facts, TODAY)
         for r in evaluation.runs:
             table = engine.policy.tables[r.table]
             report.covered.update((table.file, table.rules[i].id) for i in r.resolution.selected)

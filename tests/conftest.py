@@ -73,5 +73,5 @@ def tables_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def engines():
-    from service.engine.policy_engine import load_engines
-    return load_engines(TABLES)
+    from service.policy.assembly import folder_engines
+    return folder_engines(TABLES)

@@ -52,3 +52,42 @@ def test_sync_publishes_changed_files_only(database, tmp_path, capsys):
     store = Store(database)
     assert [v.version for v in store.versions("acme-health", "table", "prior_authorization")] == [1, 2]
     store.close()
+
+
+def test_sync_dry_run_effective_date_author_and_a_failing_test(database, tmp_path, capsys):
+    tables = tmp_path / "tables"
+    shutil.copytree(TABLES, tables)
+    path = tables / "payers" / "acme-health" / "prior_authorization.yaml"
+    path.write_text(path.read_text().replace("'> 6'", "'> 8'"))
+    # the shipped test "past visit 6" is dated 2026-11-20: a change in force that day breaks it
+    assert main(["sync", str(tables), "--effective-from", "2026-11-01"]) == 1
+    assert "table test fails" in capsys.readouterr().err
+    assert main(["sync", str(tables), "--dry-run", "--effective-from", "2027-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "would publish table prior_authorization for acme-health from 2027-01-01" in out and "nothing stored" in out
+    store = Store(database)
+    assert [v.version for v in store.versions("acme-health", "table", "prior_authorization")] == [1]
+    assert main(["sync", str(tables), "--effective-from", "2027-01-01", "--comment", "raise to 8",
+                 "--author", "dana"]) == 0
+    assert "as version 2 from 2027-01-01" in capsys.readouterr().out
+    entry = store.audit("acme-health")[0]
+    assert (entry["action"], entry["key_name"], entry["summary"]) == \
+        ("sync", "dana", "table prior_authorization: rows changed: A1")
+    assert store.versions("acme-health", "table", "prior_authorization")[-1].comment == "raise to 8"
+    store.close()
+
+
+def test_sync_for_a_payer_with_four_eyes_is_a_proposal(database, tmp_path, capsys):
+    tables = tmp_path / "tables"
+    shutil.copytree(TABLES, tables)
+    assert main(["payers", "acme-health", "--four-eyes", "--time-zone", "America/New_York"]) == 0
+    assert "four eyes on, time zone America/New_York" in capsys.readouterr().out
+    path = tables / "payers" / "acme-health" / "performer.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Acme's "))
+    assert main(["sync", str(tables), "--author", "dana"]) == 0
+    assert "proposed change 1 for acme-health" in capsys.readouterr().out
+    store = Store(database)
+    assert store.change(1).status == "proposed" and store.change(1).author_owner == "dana"
+    assert [v.version for v in store.versions("acme-health", "table", "performer")] == [1]
+    store.close()
+    assert main(["payers", "acme-health", "--time-zone", "Mars/Olympus"]) == 2

@@ -8,7 +8,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from ..policy.bootstrap import open_store
 from ..policy.registry import PolicyRegistry
-from . import auth, decisions, errors, health, metrics, policy, publishing, spec
+from . import auth, changes, decisions, errors, health, metrics, policy, publishing, spec
 from .config import Settings
 
 
@@ -33,9 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     store = open_store(settings.database_url, settings.tables_dir)
     registry = PolicyRegistry(store, settings.poll_seconds, on_change=metrics.record_policy)
-    registry.refresh(force=True)
-    if not registry.ready:
-        raise RuntimeError(f"the stored policy does not compile: {registry.error}")
+    registry.refresh(force=True)      # a payer that cannot be served is reported by /readyz, never a crash
     app.extensions["policy_store"] = store
     app.extensions["policy_registry"] = registry
     errors.init_app(app)
@@ -43,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     app.before_request(registry.refresh)       # polls the store at most every poll_seconds
 
-    for blueprint in (health.bp, decisions.bp, policy.bp, publishing.bp, spec.bp):
+    for blueprint in (health.bp, decisions.bp, policy.bp, publishing.bp, changes.bp, spec.bp):
         app.register_blueprint(blueprint)
     logging.getLogger("massage_rules.api").info("policy loaded", extra={"payers": registry.payers()})
     return app

@@ -11,7 +11,7 @@ import re
 
 from flask import Flask, current_app, g, request
 
-from ..policy.store import Actor, ApiKey, hash_secret
+from ..policy.store import BASE, Actor, ApiKey, hash_secret
 from .errors import Problem
 
 ROLES = ("integrator", "analyst", "publisher", "admin")
@@ -19,8 +19,10 @@ PERMISSIONS = {
     "decide": {"integrator", "admin"},
     "read": {"analyst", "publisher", "admin"},
     "dry_run": {"analyst", "publisher", "admin"},
-    "publish": {"publisher", "admin"},
+    "draft": {"analyst", "publisher", "admin"},       # draft, edit, propose and withdraw change sets
+    "publish": {"publisher", "admin"},                # publish, approve and reject
     "audit": {"publisher", "admin"},
+    "settings": {"admin"},
     "keys": {"admin"},
 }
 KEY = re.compile(r"^Bearer (mrk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100}))$")
@@ -52,11 +54,14 @@ def require(permission: str, payer_id: str | None = None) -> ApiKey:
         raise Problem(403, "Forbidden", f"The {key.role} role may not do this.", kind="forbidden")
     if payer_id is not None and "*" not in key.payers and payer_id not in key.payers:
         raise Problem(403, "Forbidden", "The key is not scoped to this payer.", kind="forbidden")
+    if payer_id == BASE and permission in ("draft", "publish") and key.role != "admin":
+        raise Problem(403, "Forbidden", "Changes to base move every payer: they need the admin role.",
+                      kind="forbidden")
     return key
 
 
 def actor() -> Actor:
-    return Actor(g.api_key.id, g.api_key.name)
+    return Actor(g.api_key.id, g.api_key.name, g.api_key.owner)
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,11 @@ import logging
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
+from ..policy.changes import ChangeRefused
+from ..policy.registry import PayerUnavailable, UnknownPayer
+from ..policy.store import StoreConflict
+from ..tables.errors import PolicyError
+
 log = logging.getLogger("massage_rules.api")
 
 PROBLEM = "application/problem+json"
@@ -32,6 +37,31 @@ def invalid(errors: list[dict], detail: str = "The request does not follow the c
     return Problem(422, "Invalid request", detail, errors, "invalid-request")
 
 
+def policy_problem(exc: PolicyError) -> Problem:
+    """Every problem of a refused change, each located as `table T, row R, column C` (or the
+    document it is in) and never by a path on the server."""
+    return Problem(422, "Invalid policy", "Nothing was published: fix every problem listed.",
+                   [{"field": ", ".join(x for x in (p.table and f"table {p.table}", p.row and f"row {p.row}",
+                                                   p.column and f"column {p.column}") if x) or (p.file or "document"),
+                     "message": str(p)} for p in exc.problems], "invalid-policy")
+
+
+def _domain(exc: Exception) -> Problem:
+    """The domain's errors of changing policy, translated here and nowhere else."""
+    if isinstance(exc, PolicyError):
+        return policy_problem(exc)
+    if isinstance(exc, StoreConflict):
+        return Problem(409, "Conflict", f"{exc} Read the policy again and retry.", kind="conflict")
+    if isinstance(exc, ChangeRefused):
+        return Problem(exc.status, "Forbidden" if exc.status == 403 else "Conflict", str(exc),
+                       kind="forbidden" if exc.status == 403 else "conflict")
+    if isinstance(exc, UnknownPayer):
+        return Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
+                       "not-found")
+    return Problem(503, "Payer unavailable", "No stored version of this payer's policy can be served; an "
+                                              "operator has been alerted (see /readyz).", kind="payer-unavailable")
+
+
 def problem_response(problem: Problem) -> Response:
     return Response(json.dumps(problem.as_dict()), status=problem.status, mimetype=PROBLEM)
 
@@ -40,6 +70,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem):
         return problem_response(problem)
+
+    for domain_error in (PolicyError, StoreConflict, ChangeRefused, UnknownPayer, PayerUnavailable):
+        app.register_error_handler(domain_error, lambda exc: problem_response(_domain(exc)))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -1,53 +1,73 @@
-"""GET /v1/policy and /v1/tables/{name}: the tables in force, as data."""
+"""GET /v1/policy and the documents in force (tables, value sets, test suites), as data, each with
+an ETag that a change can send back as If-Match."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from marshmallow import ValidationError
 
-from ..case_schema import flatten_errors
-from ..policy.registry import UnknownPayer, today
+from ..contract import EXTRA_DOCUMENTS, EXTRA_REASON_CODES
 from .auth import require
 from .errors import Problem, invalid
 from .schemas import PolicyQuerySchema, TableQuerySchema
+from .services import KIND_OF_URL, load, registry, today_for
 
 bp = Blueprint("policy", __name__)
 
 
 def _query(schema):
     try:
-        return schema.load(request.args.to_dict())
-    except ValidationError as exc:
-        raise invalid(flatten_errors(exc.messages), "The query does not follow the contract.") from None
+        return load(schema, request.args.to_dict())
+    except Problem as problem:
+        raise invalid(problem.errors, "The query does not follow the contract.") from None
 
 
 def _chosen(payer_id: str, on):
     require("read", payer_id)
-    try:
-        return current_app.extensions["policy_registry"].chosen(payer_id, on)
-    except UnknownPayer:
-        raise Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
-                      "not-found") from None
+    return registry().chosen(payer_id, on)
 
 
 @bp.get("/v1/policy")
 def get_policy():
     query = _query(PolicyQuerySchema())
-    when = query.get("date") or today()
-    chosen = _chosen(query["payer_id"], when)
-    tables = {v.name: {"version": v.label, "title": v.document.get("title", ""),
-                       "hit_policy": v.document.get("hit_policy"), "rules": len(v.document.get("rules", [])),
-                       "effective_from": v.effective_from.isoformat()}
-              for v in chosen if v.kind == "table"}
-    return current_app.json.response({"payer_id": query["payer_id"], "date": when.isoformat(), "tables": tables,
-                                      "value_sets": sorted(v.name for v in chosen if v.kind == "value_set")})
+    payer = query["payer_id"]
+    when = query.get("date") or today_for(payer)
+    chosen = _chosen(payer, when)
+
+    def summary(v) -> dict:
+        return {"version": v.label, "effective_from": v.effective_from.isoformat(), "content_hash": v.content_hash,
+                "author_key_id": v.author_key_id, "change_id": v.change_id}
+    tables = {v.name: {**summary(v), "title": v.document.get("title", ""), "hit_policy": v.document.get("hit_policy"),
+                       "rules": len(v.document.get("rules", []))} for v in chosen if v.kind == "table"}
+    value_sets = {v.name: {**summary(v), "title": v.document.get("title", ""), "codes": len(v.document.get("codes", []))}
+                  for v in chosen if v.kind == "value_set"}
+    declared = {v.name: v.document.get("codes", []) for v in chosen
+                if v.kind == "value_set" and v.name in (EXTRA_REASON_CODES, EXTRA_DOCUMENTS)}
+    settings = registry().settings_of(payer)
+    response = current_app.json.response({
+        "payer_id": payer, "date": when.isoformat(), "revision": registry().revision(payer),
+        "settings": {"four_eyes": settings.four_eyes or payer == "base", "time_zone": settings.time_zone},
+        "tables": tables, "value_sets": value_sets,
+        "tests": sorted(v.name for v in registry().served_versions(payer) if v.kind == "tests"
+                        and v.payer_id in (payer, "base")),
+        "declared_codes": {"reason_codes": declared.get(EXTRA_REASON_CODES, []),
+                           "documents": declared.get(EXTRA_DOCUMENTS, [])}})
+    response.set_etag(registry().revision(payer))
+    return response
 
 
-@bp.get("/v1/tables/<name>")
-def get_table(name: str):
+@bp.get('/v1/<any(tables, "value-sets", tests):kinds>/<name>')
+def get_document(kinds: str, name: str):
     query = _query(TableQuerySchema())
-    when = query.get("date") or today()
-    version = next((v for v in _chosen(query["payer_id"], when) if v.kind == "table" and v.name == name), None)
+    payer = query["payer_id"]
+    when = query.get("date") or today_for(payer)
+    kind = KIND_OF_URL[kinds]
+    version = next((v for v in _chosen(payer, when) if v.kind == kind and v.name == name), None) if kind != "tests" \
+        else next((v for v in reversed(registry().served_versions(payer)) if v.kind == kind and v.name == name
+                   and v.payer_id in (payer, "base")), None)
     if version is None:
-        raise Problem(404, "Not found", "The payer's policy has no such table.", kind="not-found")
-    return current_app.json.response({"payer_id": query["payer_id"], "version": version.label,
-                                      "effective_from": version.effective_from.isoformat(), "table": version.document})
+        raise Problem(404, "Not found", f"The payer's policy has no such {kind.replace('_', ' ')}.", kind="not-found")
+    body = {"payer_id": payer, "kind": kind, "name": name, "version": version.label,
+            "effective_from": version.effective_from.isoformat(), "content_hash": version.content_hash,
+            "table" if kind == "table" else "document": version.document}
+    response = current_app.json.response(body)
+    response.set_etag(version.content_hash)
+    return response

@@ -1,22 +1,24 @@
-"""Payers change policy without code: publish, dry-run, versions, rollback, and the audit log."""
+"""Payers change policy without code: one-document shorthands (PUT, rollback, dry-run) over change
+sets, stored versions of tables, value sets and test suites, and the audit log."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from ..case_schema import flatten_errors
-from ..policy import publishing
-from ..policy.registry import today
-from ..policy.store import StoreConflict
+from ..policy import changes
+from ..policy.source import newest
 from ..tables.errors import PolicyError
 from ..tables.yaml_io import load_yaml
-from .auth import actor, require
+from .auth import require
 from .body import read_json
-from .errors import Problem, invalid
+from .errors import Problem
+from .errors import policy_problem
+from .services import KIND_OF_URL, changed_response, known_payer, load, registry, store, today_for
 
 bp = Blueprint("publishing", __name__)
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml"}
-MAX_TABLE_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+KINDS_PATH = '<any(tables, "value-sets", tests):kinds>'
 
 
 class PublishQuery(Schema):
@@ -40,122 +42,108 @@ class AuditQuery(Schema):
     payer_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"))
 
 
-def _load(schema: Schema, data) -> dict:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise invalid(flatten_errors(exc.messages)) from None
-
-
-def _services():
-    ext = current_app.extensions
-    return ext["policy_store"], ext["policy_registry"], current_app.config["SETTINGS"].tables_dir
-
-
-def _known_payer(payer_id: str) -> None:
-    if payer_id not in current_app.extensions["policy_registry"].payers():
-        raise Problem(404, "Not found", "There is no such payer.", [{"field": "payer_id", "message": "Unknown payer."}],
-                      "not-found")
-
-
-def _policy_problem(exc: PolicyError) -> Problem:
-    return Problem(422, "Invalid table", "The table was not published: fix every problem listed.",
-                   [{"field": ", ".join(x for x in (p.table and f"table {p.table}", p.row and f"row {p.row}",
-                                                   p.column and f"column {p.column}") if x) or (p.file or "table"),
-                     "message": str(p)} for p in exc.problems], "invalid-table")
-
-
-def _table_body() -> dict:
+def _document_body() -> dict:
     if request.mimetype in YAML_TYPES:
-        raw = request.stream.read(MAX_TABLE_BYTES + 1)
-        if len(raw) > MAX_TABLE_BYTES:
-            raise Problem(413, "Payload too large", f"The body is larger than {MAX_TABLE_BYTES} bytes.")
+        raw = request.stream.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise Problem(413, "Payload too large", f"The body is larger than {MAX_DOCUMENT_BYTES} bytes.")
         try:
             return load_yaml(raw, "request body")
         except PolicyError as exc:
-            raise _policy_problem(exc) from None
-    return read_json(request, MAX_TABLE_BYTES, 32)
+            raise policy_problem(exc) from None
+    return read_json(request, MAX_DOCUMENT_BYTES, 32)
 
 
-@bp.put("/v1/payers/<payer_id>/tables/<name>")
-def put_table(payer_id: str, name: str):
+def _one_document(payer_id: str, kinds: str, name: str, document) -> list[dict]:
+    """The body as the only document of a change, checked to be the kind and name the URL says."""
+    docs = changes.read_documents(payer_id, [document])
+    kind = KIND_OF_URL[kinds]
+    if (docs[0]["kind"], docs[0]["name"]) != (kind, name):
+        raise Problem(422, "Invalid document", "The document is not the one the URL names.",
+                      [{"field": "document", "message": f"This URL takes the {kind.replace('_', ' ')} {name!r}; the "
+                                                        f"body is {docs[0]['kind'].replace('_', ' ')} "
+                                                        f"{docs[0]['name']!r}."}], "invalid-document")
+    return docs
+
+
+def _check_if_match(payer_id: str, kind: str, name: str, on) -> None:
+    """If-Match names the content the caller edited: refuse (412) to overwrite a version they did not see."""
+    wanted = request.headers.get("If-Match")
+    if wanted is None:
+        return
+    current = next((v for v in registry().chosen(payer_id, on) if (v.kind, v.name) == (kind, name)), None) \
+        if payer_id != "base" else newest(store().all_versions(), "base", kind, name)
+    if wanted.strip() != "*" and (current is None or wanted.strip().strip('"') != current.content_hash):
+        raise Problem(412, "Precondition failed", "The document changed since you read it: read it again, "
+                                                  "reapply your edit, and send the new ETag.", kind="precondition-failed")
+
+
+@bp.put(f"/v1/payers/<payer_id>/{KINDS_PATH}/<name>")
+def put_document(payer_id: str, kinds: str, name: str):
     require("publish", payer_id)
-    _known_payer(payer_id)
-    query = _load(PublishQuery(), request.args.to_dict())
-    document = _table_body()
-    store, registry, tables_dir = _services()
-    return _stored(payer_id, name, lambda: publishing.publish(
-        store, registry, tables_dir, payer_id, name, document, query.get("effective_from") or today(),
-        query["comment"], actor()))
+    known_payer(payer_id)
+    query = load(PublishQuery(), request.args.to_dict())
+    on = query.get("effective_from") or today_for(payer_id)
+    docs = _one_document(payer_id, kinds, name, _document_body())
+    _check_if_match(payer_id, KIND_OF_URL[kinds], name, on)
+    return changed_response(payer_id, docs, on, query["comment"], "publish")
 
 
-def _stored(payer_id: str, name: str, change):
-    """Run a change of policy; its failures as problems, its success as 201 with the new version."""
-    try:
-        version = change()
-    except LookupError:
-        raise Problem(404, "Not found", "No such version to roll back to.", kind="not-found") from None
-    except PolicyError as exc:
-        raise _policy_problem(exc) from None
-    except StoreConflict:
-        raise Problem(409, "Conflict", "Another version was published at the same moment; try again.") from None
-    return current_app.json.response({"payer_id": payer_id, "table": name, **version.summary()}), 201
+@bp.post(f"/v1/payers/<payer_id>/{KINDS_PATH}/<name>/rollback")
+def post_rollback(payer_id: str, kinds: str, name: str):
+    require("publish", payer_id)
+    known_payer(payer_id)
+    body = load(RollbackBody(), read_json(request, 64 * 1024, 4))
+    target = next((v for v in store().versions(payer_id, KIND_OF_URL[kinds], name) if v.version == body["version"]),
+                  None)
+    if target is None:
+        raise Problem(404, "Not found", "No such version to roll back to.", kind="not-found")
+    docs = [{"payer_id": payer_id, "kind": target.kind, "name": name, "document": target.document}]
+    return changed_response(payer_id, docs, body.get("effective_from") or today_for(payer_id),
+                            body["comment"] or f"rollback to version {target.version}", "rollback")
 
 
 @bp.post("/v1/payers/<payer_id>/tables/<name>/dry-run")
 def post_dry_run(payer_id: str, name: str):
     require("dry_run", payer_id)
-    _known_payer(payer_id)
-    body = _load(DryRunBody(), read_json(request, current_app.config["SETTINGS"].max_batch_body_bytes, 32))
-    _, registry, _ = _services()
-    try:
-        results = publishing.dry_run(registry, payer_id, name, body["table"], body["cases"],
-                                     body.get("effective_from") or today())
-    except PolicyError as exc:
-        raise _policy_problem(exc) from None
+    known_payer(payer_id)
+    body = load(DryRunBody(), read_json(request, current_app.config["SETTINGS"].max_batch_body_bytes, 32))
+    docs = _one_document(payer_id, "tables", name, body["table"])
+    results = changes.dry_run(registry().served_versions(payer_id), docs,
+                              body.get("effective_from") or today_for(payer_id), registry().generation,
+                              body["cases"], registry().engine)
     return current_app.json.response({"payer_id": payer_id, "table": name, "results": results})
 
 
-def _versions(payer_id: str, name: str):
+def _versions(payer_id: str, kinds: str, name: str):
     require("read", payer_id)
-    _known_payer(payer_id)
-    store, _, _ = _services()
-    versions = store.versions(payer_id, "table", name)
+    known_payer(payer_id)
+    versions = store().versions(payer_id, KIND_OF_URL[kinds], name)
     if not versions:
-        raise Problem(404, "Not found", "The payer has published no version of this table.", kind="not-found")
+        raise Problem(404, "Not found", f"{payer_id} has published no version of this document.", kind="not-found")
     return versions
 
 
-@bp.get("/v1/payers/<payer_id>/tables/<name>/versions")
-def get_versions(payer_id: str, name: str):
-    return current_app.json.response({"payer_id": payer_id, "table": name,
-                                      "versions": [v.summary() for v in _versions(payer_id, name)]})
+@bp.get(f"/v1/payers/<payer_id>/{KINDS_PATH}/<name>/versions")
+def get_versions(payer_id: str, kinds: str, name: str):
+    return current_app.json.response({"payer_id": payer_id, "kind": KIND_OF_URL[kinds], "name": name, "table": name,
+                                      "versions": [v.summary() for v in _versions(payer_id, kinds, name)]})
 
 
-@bp.get("/v1/payers/<payer_id>/tables/<name>/versions/<int:number>")
-def get_version(payer_id: str, name: str, number: int):
-    version = next((v for v in _versions(payer_id, name) if v.version == number), None)
+@bp.get(f"/v1/payers/<payer_id>/{KINDS_PATH}/<name>/versions/<int:number>")
+def get_version(payer_id: str, kinds: str, name: str, number: int):
+    version = next((v for v in _versions(payer_id, kinds, name) if v.version == number), None)
     if version is None:
         raise Problem(404, "Not found", "No such version.", kind="not-found")
-    return current_app.json.response({"payer_id": payer_id, "table": name, **version.summary(),
-                                      "document": version.document})
-
-
-@bp.post("/v1/payers/<payer_id>/tables/<name>/rollback")
-def post_rollback(payer_id: str, name: str):
-    require("publish", payer_id)
-    _known_payer(payer_id)
-    body = _load(RollbackBody(), read_json(request, 64 * 1024, 4))
-    store, registry, tables_dir = _services()
-    return _stored(payer_id, name, lambda: publishing.rollback(
-        store, registry, tables_dir, payer_id, name, body["version"], body.get("effective_from") or today(),
-        body["comment"], actor()))
+    response = current_app.json.response({"payer_id": payer_id, "kind": version.kind, "name": name, "table": name,
+                                          **version.summary(), "document": version.document})
+    response.set_etag(version.content_hash)
+    return response
 
 
 @bp.get("/v1/audit")
 def get_audit():
-    query = _load(AuditQuery(), request.args.to_dict())
+    query = load(AuditQuery(), request.args.to_dict())
     require("audit", query["payer_id"])
-    store, _, _ = _services()
-    return current_app.json.response({"payer_id": query["payer_id"], "entries": store.audit(query["payer_id"])})
+    return current_app.json.response({"payer_id": query["payer_id"], "entries": store().audit(query["payer_id"])})
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import contract
 from ..case_schema import CaseSchema
 
-REFERRAL_TO = ["physician", "physical_therapist", "prescribing_provider"]
-REFERRAL_REASONS = ["red_flags", "prescription_needed", "diagnosis_needed", "plan_requires_physical_therapist",
-                    "lomn_needed", "reevaluation_needed"]
 PAYER_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", error="Not a payer id.")
 
 
@@ -31,14 +29,27 @@ class TableQuerySchema(_Ordered):
 
 
 class ReferralSchema(_Ordered):
-    to = fields.String(required=True, validate=validate.OneOf(REFERRAL_TO))
-    reason = fields.String(required=True, validate=validate.OneOf(REFERRAL_REASONS))
+    to = fields.String(required=True, validate=validate.OneOf(list(contract.REFERRAL_TO)))
+    reason = fields.String(required=True, validate=validate.OneOf(list(contract.REFERRAL_REASONS)))
     message = fields.String(required=True)
     rule = fields.String(required=True, metadata={"description": "table:row that made the referral"})
 
 
+def _extensible(codes: tuple, what: str, declared: str) -> dict:
+    """A list a payer may extend: documented with the contract's members, never closed by an enum,
+    so a generated client does not break when a payer adds one (its own are in GET /v1/policy)."""
+    return {"description": f"{what}: one of the contract's (x-extensible-enum) or one the payer declares "
+                           f"(GET /v1/policy, declared_codes.{declared}); accept codes you do not know",
+            "x-extensible-enum": list(codes)}
+
+
+def _documents() -> fields.List:
+    return fields.List(fields.String(metadata=_extensible(contract.DOCUMENTS, "A document", "documents")),
+                       required=True)
+
+
 class ReasonSchema(_Ordered):
-    code = fields.String(required=True)
+    code = fields.String(required=True, metadata=_extensible(contract.REASON_CODES, "A reason code", "reason_codes"))
     message = fields.String(required=True)
     rule = fields.String(required=True)
     cpt = fields.String(metadata={"description": "the dropped line's code, for line reasons"})
@@ -54,13 +65,13 @@ class InsuranceSchema(_Ordered):
     eligible = fields.Boolean(required=True)
     prior_authorization_required = fields.Boolean(required=True)
     lines = fields.List(fields.Nested(LineSchema), required=True)
-    documentation_required = fields.List(fields.String(), required=True)
+    documentation_required = _documents()
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
 
 
 class HsaFsaSchema(_Ordered):
     eligible = fields.Boolean(required=True)
-    documentation_required = fields.List(fields.String(), required=True)
+    documentation_required = _documents()
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
 
 
@@ -81,13 +92,16 @@ class TraceStepSchema(_Ordered):
 
 class PolicyVersionsSchema(_Ordered):
     payer_id = fields.String(required=True)
-    tables = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    tables = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "table -> the version that answered, owner@number (base@3)"})
+    value_sets = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                             metadata={"description": "value set -> the version the tables read, owner@number"})
 
 
 class DecisionSchema(_Ordered):
     case_id = fields.String()
     payer_id = fields.String(required=True)
-    classification = fields.String(required=True, validate=validate.OneOf(["wellness", "therapeutic", "medical"]))
+    classification = fields.String(required=True, validate=validate.OneOf(list(contract.CLASSIFICATIONS)))
     referrals = fields.List(fields.Nested(ReferralSchema), required=True)
     billing = fields.Nested(BillingSchema, required=True)
     trace = fields.List(fields.Nested(TraceStepSchema), required=True)
@@ -116,42 +130,78 @@ class BatchResponseSchema(_Ordered):
         "description": "One entry per case, in order: a Decision, or a Problem for a case that is invalid"})
 
 
-class TableSummarySchema(_Ordered):
-    version = fields.String(required=True)
+class InForceSchema(_Ordered):
+    version = fields.String(required=True, metadata={"description": "owner@number, e.g. base@1 or acme-health@3"})
     effective_from = fields.Date(required=True)
+    content_hash = fields.String(required=True, metadata={"description": "the document's ETag"})
+    author_key_id = fields.String(required=True)
+    change_id = fields.Integer(allow_none=True, metadata={"description": "the change set that published it"})
+
+
+class TableSummarySchema(InForceSchema):
     title = fields.String(required=True)
     hit_policy = fields.String(required=True)
     rules = fields.Integer(required=True)
 
 
+class ValueSetSummarySchema(InForceSchema):
+    title = fields.String(required=True)
+    codes = fields.Integer(required=True)
+
+
+class PolicySettingsSchema(_Ordered):
+    four_eyes = fields.Boolean(required=True, metadata={"description": "changes need an approver other than their "
+                                                                       "author (always true for base)"})
+    time_zone = fields.String(required=True, metadata={"description": "IANA time zone that says what today is"})
+
+
+class PayerSettingsSchema(PolicySettingsSchema):
+    payer_id = fields.String(required=True)
+
+
+class DeclaredCodesSchema(_Ordered):
+    reason_codes = fields.List(fields.String(), required=True, metadata={
+        "description": "reason codes this payer adds to the contract's list (its value set `reason_codes`)"})
+    documents = fields.List(fields.String(), required=True, metadata={
+        "description": "documents this payer adds to the contract's list (its value set `documents`)"})
+
+
 class PolicySchema(_Ordered):
     payer_id = fields.String(required=True)
     date = fields.Date(required=True)
+    revision = fields.String(required=True, metadata={"description": "the payer's policy revision (also the ETag): "
+                                                                     "send it as If-Match when drafting a change"})
+    settings = fields.Nested(PolicySettingsSchema, required=True)
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(TableSummarySchema), required=True)
-    value_sets = fields.List(fields.String(), required=True)
+    value_sets = fields.Dict(keys=fields.String(), values=fields.Nested(ValueSetSummarySchema), required=True)
+    tests = fields.List(fields.String(), required=True, metadata={"description": "the payer's table-test suites"})
+    declared_codes = fields.Nested(DeclaredCodesSchema, required=True)
 
 
 class TableDocumentSchema(_Ordered):
     payer_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests"]))
+    name = fields.String(required=True)
     version = fields.String(required=True)
     effective_from = fields.Date(required=True)
-    table = fields.Dict(required=True, metadata={"description": "the table as its YAML document (see decision-table.schema.json)"})
+    content_hash = fields.String(required=True, metadata={"description": "also the ETag: send it as If-Match"})
+    table = fields.Dict(metadata={"description": "a table as its YAML document (see decision-table.schema.json)"})
+    document = fields.Dict(metadata={"description": "a value set or test suite as its document"})
 
 
 class StatusSchema(_Ordered):
     status = fields.String(required=True)
     payers = fields.List(fields.String())
-    last_load_error = fields.String()
-
-
-class PublishQuerySchema(_Ordered):
-    effective_from = fields.Date(metadata={"description": "First date of service the version applies to (default today)."})
-    comment = fields.String(validate=validate.Length(max=500))
+    generation = fields.Integer()
+    degraded = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "payers served from an older generation, or not at all, and why"})
 
 
 class PublishedVersionSchema(_Ordered):
     payer_id = fields.String(required=True)
-    table = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests"]))
+    name = fields.String(required=True)
+    table = fields.String(required=True, metadata={"description": "the document's name (kept for v1 clients)"})
     version = fields.Integer(required=True)
     label = fields.String(required=True)
     effective_from = fields.Date(required=True)
@@ -159,39 +209,81 @@ class PublishedVersionSchema(_Ordered):
     author_key_id = fields.String(required=True)
     comment = fields.String(required=True)
     created_at = fields.String(required=True)
+    change_id = fields.Integer(allow_none=True)
+
+
+class PublishResultSchema(PublishedVersionSchema):
+    status = fields.String(required=True, validate=validate.OneOf(["published", "unchanged"]), metadata={
+        "description": "`unchanged`: the document equals what is in force, nothing was stored (its version is given)"})
+    generation = fields.Integer(metadata={"description": "the policy generation the publish created"})
+    versions = fields.List(fields.Nested(PublishedVersionSchema), required=True)
+
+
+class ChangeSchema(_Ordered):
+    id = fields.Integer(required=True)
+    payer_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "proposed", "published", "rejected",
+                                                                   "withdrawn"]))
+    effective_from = fields.Date(required=True)
+    comment = fields.String(required=True)
+    author_key_id = fields.String(required=True)
+    author = fields.String(required=True, metadata={"description": "the owner of the key that drafted it"})
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    documents = fields.List(fields.Dict(), required=True, metadata={
+        "description": "kind and name of each document; on a single change also the document, the version in force "
+                       "it changes, `moved_since_drafted`, and `diff` (rows added, removed and changed with before "
+                       "and after)"})
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+    generation = fields.Integer(allow_none=True)
+    four_eyes = fields.Boolean(required=True)
+    etag = fields.String(required=True, metadata={"description": "send as If-Match to approve what you reviewed"})
+
+
+class ProposedSchema(_Ordered):
+    status = fields.String(required=True, metadata={"description": "`proposed`: the payer requires four eyes"})
+    change = fields.Nested(ChangeSchema, required=True)
+
+
+class ChangeListSchema(_Ordered):
+    payer_id = fields.String(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
+class ChangeCheckSchema(_Ordered):
+    id = fields.Integer(required=True)
+    ok = fields.Boolean(required=True)
+    problems = fields.List(fields.Dict(), required=True, metadata={
+        "description": "each with `message` and, where known, `file`, `table`, `row`, `column`"})
+
+
+class ChangeDryRunSchema(_Ordered):
+    id = fields.Integer(required=True)
+    payer_id = fields.String(required=True)
+    results = fields.List(fields.Dict(), required=True, metadata={
+        "description": "per case and payer moved: `live` and `draft` decisions and `differences` "
+                       "(field, before, after)"})
 
 
 class VersionsSchema(_Ordered):
     payer_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
     table = fields.String(required=True)
-    versions = fields.List(fields.Dict(), required=True)
+    versions = fields.List(fields.Nested(PublishedVersionSchema), required=True)
 
 
 class VersionDocumentSchema(PublishedVersionSchema):
     document = fields.Dict(required=True)
 
 
-class DryRunRequestSchema(_Ordered):
-    table = fields.Dict(required=True, metadata={"description": "the draft table document"})
-    cases = fields.List(fields.Nested(CaseSchema), required=True, validate=validate.Length(max=100))
-    effective_from = fields.Date()
-
-
 class DryRunResponseSchema(_Ordered):
     payer_id = fields.String(required=True)
     table = fields.String(required=True)
     results = fields.List(fields.Dict(), required=True, metadata={
-        "description": "per case: `live` and `draft` decisions and the `differences` (field paths)"})
-
-
-class RollbackRequestSchema(_Ordered):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    effective_from = fields.Date()
-    comment = fields.String(validate=validate.Length(max=500))
-
-
-class AuditQuerySchema(_Ordered):
-    payer_id = fields.String(required=True, validate=PAYER_ID)
+        "description": "per case: `live` and `draft` decisions and the `differences` (field, before, after)"})
 
 
 class AuditSchema(_Ordered):

@@ -57,47 +57,15 @@ def build_spec() -> dict:
         "operationId": "getPolicy", "summary": "The tables and versions in force for a payer",
         "parameters": [{"in": "query", "schema": s.PolicyQuerySchema}],
         "responses": {"200": dict(_json("Policy"), description="The policy"), **_problems(404, 422)}}})
-    spec.path("/v1/tables/{name}", operations={"get": {
-        "operationId": "getTable", "summary": "One table as data, with its version",
-        "parameters": [{"in": "path", "name": "name", "required": True, "schema": {"type": "string"}},
-                       {"in": "query", "schema": s.TableQuerySchema}],
-        "responses": {"200": dict(_json("TableDocument"), description="The table"), **_problems(404, 422)}}})
+    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite")):
+        spec.path(f"/v1/{kinds}/{{name}}", operations={"get": {
+            "operationId": f"get{_camel(kinds)[:-1]}", "summary": f"One {what} in force, as data, with its version "
+                                                                 "(its content hash is the ETag)",
+            "parameters": _path("name") + [{"in": "query", "schema": s.TableQuerySchema}],
+            "responses": {"200": dict(_json("TableDocument"), description=f"The {what}"), **_problems(404, 422)}}})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "description": "An API key: mrk_<id>_<secret>"})
-    table_path = [{"in": "path", "name": "payer_id", "required": True, "schema": {"type": "string"}},
-                  {"in": "path", "name": "name", "required": True, "schema": {"type": "string"}}]
-    for name, schema in [("PublishedVersion", s.PublishedVersionSchema), ("Versions", s.VersionsSchema),
-                         ("VersionDocument", s.VersionDocumentSchema), ("DryRunRequest", s.DryRunRequestSchema),
-                         ("DryRunResponse", s.DryRunResponseSchema), ("RollbackRequest", s.RollbackRequestSchema),
-                         ("Audit", s.AuditSchema)]:
-        spec.components.schema(name, schema=schema)
-    spec.path("/v1/payers/{payer_id}/tables/{name}", operations={"put": {
-        "operationId": "publishTable", "summary": "Publish a new version of one table for one payer",
-        "parameters": table_path + [{"in": "query", "schema": s.PublishQuerySchema}],
-        "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}},
-                                                      "application/json": {"schema": {"type": "object"}}}},
-        "responses": {"201": dict(_json("PublishedVersion"), description="Stored"), **_problems(400, 404, 413, 415, 422)}}})
-    spec.path("/v1/payers/{payer_id}/tables/{name}/dry-run", operations={"post": {
-        "operationId": "dryRun", "summary": "Decisions under a draft and under the live policy, nothing stored",
-        "parameters": table_path, "requestBody": dict(_json("DryRunRequest"), required=True),
-        "responses": {"200": dict(_json("DryRunResponse"), description="Both decisions per case"),
-                      **_problems(400, 404, 413, 415, 422)}}})
-    spec.path("/v1/payers/{payer_id}/tables/{name}/versions", operations={"get": {
-        "operationId": "listVersions", "summary": "Every version the payer published", "parameters": table_path,
-        "responses": {"200": dict(_json("Versions"), description="Versions"), **_problems(404)}}})
-    spec.path("/v1/payers/{payer_id}/tables/{name}/versions/{number}", operations={"get": {
-        "operationId": "getVersion", "summary": "One version, with its document",
-        "parameters": table_path + [{"in": "path", "name": "number", "required": True,
-                                     "schema": {"type": "integer", "minimum": 1}}],
-        "responses": {"200": dict(_json("VersionDocument"), description="The version"), **_problems(404)}}})
-    spec.path("/v1/payers/{payer_id}/tables/{name}/rollback", operations={"post": {
-        "operationId": "rollback", "summary": "Publish a copy of an earlier version as the newest",
-        "parameters": table_path, "requestBody": dict(_json("RollbackRequest"), required=True),
-        "responses": {"201": dict(_json("PublishedVersion"), description="Stored"), **_problems(400, 404, 415, 422)}}})
-    spec.path("/v1/audit", operations={"get": {
-        "operationId": "audit", "summary": "Changes of one payer's policy, newest first",
-        "parameters": [{"in": "query", "schema": s.AuditQuerySchema}],
-        "responses": {"200": dict(_json("Audit"), description="Audit entries"), **_problems(422)}}})
+    _policy_changes(spec)
     spec.path("/healthz", operations={"get": {"operationId": "healthz", "summary": "The process is up",
                                               "responses": {"200": dict(_json("Status"), description="Up")}}})
     spec.path("/readyz", operations={"get": {"operationId": "readyz", "summary": "The policy is loaded and compiled",
@@ -120,6 +88,121 @@ def build_spec() -> dict:
                 "401": _problem("No valid key"),
                 "403": _problem("The key's role or payer scope does not allow it")})
     return document
+
+
+def _path(*names: str) -> list[dict]:
+    return [{"in": "path", "name": n, "required": True, "schema": {"type": "integer", "minimum": 1}
+             if n in ("number", "change_id") else {"type": "string"}} for n in names]
+
+
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": "The ETag you read: 412 if it moved since"}
+
+
+def _policy_changes(spec: APISpec) -> None:
+    """Publishing, versions, change sets and payer settings: the operations that change policy."""
+    from .changes import CasesBody, ChangeBody, ChangesQuery, DecisionBody, SettingsBody
+    from .publishing import AuditQuery, DryRunBody, PublishQuery, RollbackBody
+    for name, schema in [("Change", s.ChangeSchema), ("PublishedVersion", s.PublishedVersionSchema),
+                         ("PublishResult", s.PublishResultSchema), ("Proposed", s.ProposedSchema),
+                         ("Versions", s.VersionsSchema), ("VersionDocument", s.VersionDocumentSchema),
+                         ("DryRunRequest", DryRunBody), ("DryRunResponse", s.DryRunResponseSchema),
+                         ("RollbackRequest", RollbackBody), ("Audit", s.AuditSchema),
+                         ("ChangeRequest", ChangeBody), ("ChangeList", s.ChangeListSchema),
+                         ("ChangeCheck", s.ChangeCheckSchema), ("ChangeDryRun", s.ChangeDryRunSchema),
+                         ("CasesRequest", CasesBody), ("ReviewRequest", DecisionBody),
+                         ("PayerSettings", s.PayerSettingsSchema), ("SettingsRequest", SettingsBody)]:
+        spec.components.schema(name, schema=schema)
+    changed = {"200": dict(_json("PublishResult"), description="Nothing differed from the policy in force: the "
+                                                                  "version in force, nothing stored"),
+               "201": dict(_json("PublishResult"), description="Published"),
+               "202": dict(_json("Proposed"), description="The payer requires four eyes: proposed for approval"),
+               "409": _problem("Other changes kept landing meanwhile: read again and retry"),
+               "412": _problem("If-Match no longer matches what is in force")}
+    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite")):
+        base = f"/v1/payers/{{payer_id}}/{kinds}/{{name}}"
+        spec.path(base, operations={"put": {
+            "operationId": f"publish{_camel(kinds)}", "summary": f"Publish one {what} for one payer "
+                                                                  "(a change set of one document)",
+            "parameters": _path("payer_id", "name") + [{"in": "query", "schema": PublishQuery}, IF_MATCH],
+            "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}},
+                                                          "application/json": {"schema": {"type": "object"}}}},
+            "responses": {**changed, **_problems(400, 404, 413, 415, 422)}}})
+        spec.path(f"{base}/versions", operations={"get": {
+            "operationId": f"list{_camel(kinds)}Versions", "summary": f"Every version of a {what} the payer published",
+            "parameters": _path("payer_id", "name"),
+            "responses": {"200": dict(_json("Versions"), description="Versions"), **_problems(404)}}})
+        spec.path(f"{base}/versions/{{number}}", operations={"get": {
+            "operationId": f"get{_camel(kinds)}Version", "summary": f"One version of a {what}, with its document",
+            "parameters": _path("payer_id", "name", "number"),
+            "responses": {"200": dict(_json("VersionDocument"), description="The version"), **_problems(404)}}})
+        spec.path(f"{base}/rollback", operations={"post": {
+            "operationId": f"rollback{_camel(kinds)}", "summary": f"Publish a copy of an earlier version of a {what}",
+            "parameters": _path("payer_id", "name"), "requestBody": dict(_json("RollbackRequest"), required=True),
+            "responses": {**changed, **_problems(400, 404, 415, 422)}}})
+    spec.path("/v1/payers/{payer_id}/tables/{name}/dry-run", operations={"post": {
+        "operationId": "dryRun", "summary": "Decisions under a draft table and under the live policy, nothing stored",
+        "parameters": _path("payer_id", "name"), "requestBody": dict(_json("DryRunRequest"), required=True),
+        "responses": {"200": dict(_json("DryRunResponse"), description="Both decisions per case"),
+                      **_problems(400, 404, 413, 415, 422)}}})
+    changes = "/v1/payers/{payer_id}/changes"
+    one = f"{changes}/{{change_id}}"
+    spec.path(changes, operations={
+        "post": {"operationId": "draftChange", "summary": "Draft a change set: tables, value sets and tests of one "
+                                                          "payer (or `base`), one effective date",
+                 "parameters": _path("payer_id") + [IF_MATCH], "requestBody": dict(_json("ChangeRequest"), required=True),
+                 "responses": {"201": dict(_json("Change"), description="The draft, with its diff"),
+                               "412": _problem("The payer's policy moved since you read it"),
+                               **_problems(400, 404, 413, 415, 422)}},
+        "get": {"operationId": "listChanges", "summary": "The payer's change sets, newest first",
+                "parameters": _path("payer_id") + [{"in": "query", "schema": ChangesQuery}],
+                "responses": {"200": dict(_json("ChangeList"), description="Change sets"), **_problems(404, 422)}}})
+    review = {"200": dict(_json("Change"), description="The change"),
+              "409": _problem("Not possible in the change's state, or the policy moved underneath it"),
+              "412": _problem("The change moved since you read it")}
+    spec.path(one, operations={
+        "get": {"operationId": "getChange", "summary": "A change set with its row-level diff against the policy in force",
+                "parameters": _path("payer_id", "change_id"),
+                "responses": {"200": dict(_json("Change"), description="The change"), **_problems(404)}},
+        "put": {"operationId": "editChange", "summary": "Replace a draft's documents (its author only)",
+                "parameters": _path("payer_id", "change_id") + [IF_MATCH],
+                "requestBody": dict(_json("ChangeRequest"), required=True),
+                "responses": {**review, **_problems(400, 404, 413, 415, 422)}}})
+    for step, summary, body in (("propose", "Check the draft and propose it for review (its author)", None),
+                                ("approve", "Publish a proposed change (four eyes: not its author)", "ReviewRequest"),
+                                ("reject", "Reject a proposed change", "ReviewRequest"),
+                                ("withdraw", "Withdraw a draft or proposal (its author)", None)):
+        operation = {"operationId": f"{step}Change", "summary": summary,
+                     "parameters": _path("payer_id", "change_id") + [IF_MATCH],
+                     "responses": {**review, **_problems(400, 404, 415, 422)}}
+        if body:
+            operation["requestBody"] = _json(body)
+        spec.path(f"{one}/{step}", operations={"post": operation})
+    spec.path(f"{one}/check", operations={"post": {
+        "operationId": "checkChange", "summary": "Every check a publish runs, nothing stored",
+        "parameters": _path("payer_id", "change_id"),
+        "responses": {"200": dict(_json("ChangeCheck"), description="The problems, if any"), **_problems(404)}}})
+    spec.path(f"{one}/dry-run", operations={"post": {
+        "operationId": "dryRunChange", "summary": "Cases decided with and without the change, for every payer it moves",
+        "parameters": _path("payer_id", "change_id"), "requestBody": dict(_json("CasesRequest"), required=True),
+        "responses": {"200": dict(_json("ChangeDryRun"), description="Both decisions per case and payer"),
+                      **_problems(400, 404, 413, 415, 422)}}})
+    spec.path("/v1/payers/{payer_id}/settings", operations={
+        "get": {"operationId": "getPayerSettings", "summary": "Four eyes and time zone of a payer",
+                "parameters": _path("payer_id"),
+                "responses": {"200": dict(_json("PayerSettings"), description="Settings"), **_problems(404)}},
+        "put": {"operationId": "setPayerSettings", "summary": "Set four eyes and time zone (admin)",
+                "parameters": _path("payer_id"), "requestBody": dict(_json("SettingsRequest"), required=True),
+                "responses": {"200": dict(_json("PayerSettings"), description="Settings"),
+                              **_problems(400, 404, 415, 422)}}})
+    spec.path("/v1/audit", operations={"get": {
+        "operationId": "audit", "summary": "Changes of one payer's policy, newest first",
+        "parameters": [{"in": "query", "schema": AuditQuery}],
+        "responses": {"200": dict(_json("Audit"), description="Audit entries"), **_problems(422)}}})
+
+
+def _camel(kinds: str) -> str:
+    return "".join(part.capitalize() for part in kinds.split("-"))
 
 
 def _json_schema_objects(node):

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from ..case_facts import derive
 from ..tables.errors import ValidationError
-from ..tables.payers import load_policy, payer_ids
 from ..tables.policy import Policy
 from .compile import CompiledPolicy, compile_policy
 from .decision import answer_problems, decide
@@ -37,7 +35,3 @@ class PolicyEngine:
     def decide(self, case: dict, today: date | None = None) -> dict:
         return self.answer(case, today)[0]
 
-
-def load_engines(root: Path, limits: EngineLimits = DEFAULT_LIMITS) -> dict[str, PolicyEngine]:
-    """Every payer under a decision_tables folder; raises with every problem of the first bad one."""
-    return {payer: PolicyEngine.build(load_policy(root, payer), limits) for payer in payer_ids(root)}

@@ -1,59 +1,66 @@
-"""Opening the store: migrate it, and on first start seed it from the decision_tables folder."""
+"""Opening the store (migrate it, and on first start seed it from the decision_tables folder), and
+`sync`: the folder's changed documents published as a change set, checked like any other."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..tables.errors import PolicyError, Problem
-from .assembly import check_compiles, folder_entries, payers_of
-from .store import SYSTEM, Actor, Store, StoreConflict, Version, content_hash, now
+from ..tables.errors import PolicyError
+from .changes import Outcome, based_on, candidate, check, four_eyes, publish
+from .source import folder_versions
+from .store import SYSTEM, Actor, ChangeSet, PayerSettings, Store, StoreConflict
 
 
 def open_store(database_url: str, tables_dir: Path) -> Store:
     store = Store(database_url)
     store.migrate()
     if store.is_empty():
+        entries = [{"payer_id": v.payer_id, "kind": v.kind, "name": v.name, "document": v.document,
+                    "effective_from": v.effective_from, "comment": "seeded from decision_tables",
+                    "summary": f"seeded from {v.file}"} for v in folder_versions(tables_dir)]
         try:
-            store.add_versions(folder_entries(tables_dir, "seeded from decision_tables"), SYSTEM, "seed")
+            store.add_versions(entries, SYSTEM, "seed")
         except StoreConflict:
             pass      # another process seeded it first
     return store
 
 
-def _as_versions(entries: list[dict], start_id: int) -> list[Version]:
-    return [Version(start_id - i, e["payer_id"], e["kind"], e["name"], e.get("version", 0), e["effective_from"],
-                    e["document"], content_hash(e["document"]), "sync", e.get("comment", ""), now())
-            for i, e in enumerate(entries)]
+@dataclass(frozen=True)
+class SyncResult:
+    published: Outcome | None
+    proposed: list[ChangeSet]        # changes of payers that require four eyes (and of base)
+    pending: list                    # (owner, kind, name) of every document that differed
 
 
-def sync(store: Store, tables_dir: Path, actor: Actor = SYSTEM, effective_from: date | None = None) -> list[Version]:
-    """Publish every file whose content differs from its newest stored version, after checking
-    that every payer's policy still validates and compiles with all of them."""
-    stored = store.all_versions()
-    newest = {}
-    for v in stored:
-        key = (v.payer_id, v.kind, v.name)
-        if key not in newest or v.version > newest[key].version:
-            newest[key] = v
-    changed = []
-    for entry in folder_entries(tables_dir, "synced from decision_tables"):
-        current = newest.get((entry["payer_id"], entry["kind"], entry["name"]))
-        if current is None or current.content_hash != content_hash(entry["document"]):
-            entry["effective_from"] = effective_from or date.today()
-            entry["version"] = (current.version if current else 0) + 1
-            entry["summary"] = f"synced: {entry['kind']} {entry['name']}"
-            changed.append(entry)
+def sync(store: Store, tables_dir: Path, effective_from: date, comment: str = "synced from decision_tables",
+         actor: Actor = SYSTEM, dry_run: bool = False) -> SyncResult:
+    """Publish what changed in the folder once every check a change set passes holds (PolicyError
+    otherwise). The documents of payers that require four eyes, and of base, become proposals for
+    another person to approve."""
+    versions = store.all_versions()
+    changed = candidate(versions, [_doc(v) for v in folder_versions(tables_dir)], effective_from,
+                        store.generation()).new
+    pending = [(v.payer_id, v.kind, v.name) for v in changed]
     if not changed:
-        return []
-    versions = stored + _as_versions(changed, -1)
-    problems = []
-    for payer in payers_of(versions):
-        try:
-            check_compiles(versions, payer, sorted({e["effective_from"] for e in changed}))
-        except PolicyError as exc:
-            problems += [Problem(f"payer {payer}: {p}") for p in exc.problems]
+        return SyncResult(None, [], [])
+    problems = check(candidate(versions, [_doc(v) for v in changed], effective_from, store.generation()))
     if problems:
         raise PolicyError(problems)
-    for entry in changed:
-        entry.pop("version")
-    return store.add_versions(changed, actor, "sync")
+    if dry_run:
+        return SyncResult(None, [], pending)
+    settings = store.all_settings()
+    review = {v.payer_id for v in changed if four_eyes(v.payer_id, settings.get(v.payer_id, PayerSettings(v.payer_id)))}
+    direct = [_doc(v) for v in changed if v.payer_id not in review]
+    published = publish(store, direct, effective_from, comment, actor, "sync") if direct else None
+    proposed = []
+    for owner in sorted(review):
+        docs = based_on(versions, owner, effective_from, [_doc(v) for v in changed if v.payer_id == owner])
+        change = store.create_change(owner, effective_from, comment, docs, actor)
+        proposed.append(store.update_change(change, actor, "propose", f"change {change.id} proposed by sync",
+                                            status="proposed"))
+    return SyncResult(published, proposed, pending)
+
+
+def _doc(version) -> dict:
+    return {"payer_id": version.payer_id, "kind": version.kind, "name": version.name, "document": version.document}

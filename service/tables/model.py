@@ -109,6 +109,11 @@ class ValueSet:
     codes: frozenset[str]
     file: str = "<memory>"
     origin: str = "base"
+    version: int = 1
+
+    @property
+    def version_label(self) -> str:
+        return f"{self.origin}@{self.version}"
 
     def contains(self, value: str) -> bool:
         """Hash lookups only: the value itself, or each of its prefixes for a prefix set."""

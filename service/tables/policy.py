@@ -28,7 +28,6 @@ class Policy:
     value_sets: dict[str, ValueSet] = field(hash=False)
     order: tuple[str, ...]                         # tables in dependency order
     sources: dict[tuple[str, str], Source] = field(hash=False)   # (table, input) -> source
-    warnings: tuple[str, ...] = ()
     _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
     _readers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
@@ -49,3 +48,7 @@ class Policy:
     @property
     def versions(self) -> dict[str, str]:
         return {name: self.tables[name].version_label for name in self.order}
+
+    @property
+    def value_set_versions(self) -> dict[str, str]:
+        return {name: self.value_sets[name].version_label for name in sorted(self.value_sets)}

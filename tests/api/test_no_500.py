@@ -57,7 +57,8 @@ def test_random_json_never_5xx(client, body):
 @given(case=corrupted_cases())
 def test_corrupted_cases_never_5xx(client, case):
     response = client.post("/v1/decisions", data=json.dumps(case), content_type="application/json")
-    assert response.status_code in (200, 422), response.get_json()
+    known_payer = case.get("payer_id", "default") in ("default", "acme-health", "medicare-example")
+    assert response.status_code in ((200, 422) if known_payer else (404, 422)), response.get_json()
     batch = client.post("/v1/decisions/batch", data=json.dumps({"cases": [case, CASE]}), content_type="application/json")
     assert batch.status_code == 200 and batch.get_json()["results"][1]["classification"] == "medical"
 

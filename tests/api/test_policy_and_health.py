@@ -4,13 +4,28 @@ from __future__ import annotations
 import pytest
 
 
-def test_policy_lists_tables_and_versions(client):
-    body = client.get("/v1/policy?payer_id=acme-health&date=2026-11-20").get_json()
+def test_policy_lists_tables_value_sets_and_tests_with_versions_and_an_etag(client):
+    response = client.get("/v1/policy?payer_id=acme-health&date=2026-11-20")
+    body = response.get_json()
     assert body["payer_id"] == "acme-health" and body["date"] == "2026-11-20"
     assert body["tables"]["performer"]["version"] == "acme-health@1"
-    assert body["tables"]["classification"] == {"version": "base@1", "title": body["tables"]["classification"]["title"],
-                                                "hit_policy": "FIRST", "rules": 5, "effective_from": "0001-01-01"}
-    assert "covered_diagnoses" in body["value_sets"]
+    classification = body["tables"]["classification"]
+    assert {k: classification[k] for k in ("version", "hit_policy", "rules", "effective_from", "author_key_id")} == \
+        {"version": "base@1", "hit_policy": "FIRST", "rules": 5, "effective_from": "0001-01-01",
+         "author_key_id": "system"}
+    assert body["value_sets"]["covered_diagnoses"]["version"] == "base@1"
+    assert "payers" in body["tests"] and body["settings"] == {"four_eyes": False, "time_zone": "UTC"}
+    assert body["declared_codes"] == {"reason_codes": [], "documents": []}
+    assert response.headers["ETag"] == f'"{body["revision"]}"'
+
+
+def test_value_sets_and_tests_are_readable_with_an_etag(client):
+    response = client.get("/v1/value-sets/covered_diagnoses?payer_id=acme-health")
+    assert response.status_code == 200 and "M54" in response.get_json()["document"]["codes"]
+    assert response.headers["ETag"] == f'"{response.get_json()["content_hash"]}"'
+    suite = client.get("/v1/tests/payers?payer_id=acme-health").get_json()
+    assert suite["version"] == "acme-health@1" and all("payer" not in c for c in suite["document"]["cases"])
+    assert client.get("/v1/value-sets/nothing?payer_id=acme-health").status_code == 404
 
 
 def test_policy_defaults_to_the_default_payer(client):

@@ -77,7 +77,7 @@ def test_publish_changes_one_payer_only_then_rollback(client, keys, contract_cas
     ({**MODIFIERS, "hit_policy": "SOMETIMES"}, "hit_policy"),
     ({**MODIFIERS, "rules": [{"id": "G1", "when": {"credential": "<<"}, "then": {"modifier": "GP"}}]}, "row G1, column credential"),
     ({**MODIFIERS, "rules": [{"id": "G1", "when": {}, "then": {"modifier": "XX"}}]}, "not an allowed value"),
-    ({**MODIFIERS, "table": "other"}, "not 'line_modifiers'"),
+    ({**MODIFIERS, "table": "other"}, "This URL takes the table 'line_modifiers'"),
     ({**MODIFIERS, "each": None}, "must have `each: service.lines`"),
 ])
 def test_an_invalid_table_is_422_with_every_problem_and_nothing_is_stored(client, keys, contract_case, store,
@@ -95,8 +95,9 @@ def test_a_table_that_breaks_the_payers_table_tests_is_refused(client, store):
     prior = yaml.safe_load((TABLES / "payers" / "acme-health" / "prior_authorization.yaml").read_text())
     prior["rules"][0]["when"]["visits_this_year"] = "> 2"
     stored = len(store.all_versions())
-    response = client.put("/v1/payers/acme-health/tables/prior_authorization", json=prior)
-    assert response.status_code == 422 and "table test fails with the draft" in str(response.get_json()["errors"])
+    # the shipped tests describe 2026-11-20: a change in force that day must keep them true
+    response = client.put("/v1/payers/acme-health/tables/prior_authorization?effective_from=2026-11-01", json=prior)
+    assert response.status_code == 422 and "table test fails" in str(response.get_json()["errors"])
     assert len(store.all_versions()) == stored
 
 
@@ -124,12 +125,15 @@ def test_a_future_version_changes_nothing_until_its_date(client, keys, contract_
 def test_dry_run_shows_both_decisions_and_stores_nothing(client, keys, contract_case, store):
     client.key = keys["acme_analyst"]
     stored = len(store.all_versions())
+    occupational = dict(contract_case, practitioner=dict(contract_case["practitioner"], credential="OT"))
     response = client.post(URL + "/dry-run", json={"table": MODIFIERS | {"rules": [
-        {"id": "G1", "when": {}, "then": {"modifier": "GP"}}]}, "cases": [contract_case, {"service": 3}]})
+        {"id": "G1", "when": {}, "then": {"modifier": "GP"}}]}, "cases": [occupational, {"service": 3}]})
     assert response.status_code == 200, response.get_json()
     first, second = response.get_json()["results"]
     assert first["draft"]["billing"]["insurance"]["lines"][0]["modifiers"] == ["GP"]
-    assert "billing.insurance.lines" in first["differences"]
+    assert {"field": "billing.insurance.lines",
+            "before": first["live"]["billing"]["insurance"]["lines"],
+            "after": first["draft"]["billing"]["insurance"]["lines"]} in first["differences"]
     assert second["errors"][0]["field"] == "service"
     assert len(store.all_versions()) == stored
 
@@ -178,6 +182,7 @@ def test_a_policy_that_fails_to_compile_in_a_worker_leaves_the_last_good_one_ser
                          "effective_from": date.today(), "comment": "bypassing the API"}], SYSTEM, "publish")
     app.extensions["policy_registry"].refresh(force=True)
     assert lines(client, keys, contract_case) == before
-    ready = client.get("/readyz").get_json()
-    assert "last_load_error" in ready
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["status"] == "degraded"
+    assert "acme-health" in ready.get_json()["degraded"] and "default" not in ready.get_json()["degraded"]
     assert "massage_rules_policy_load_failed 1.0" in client.get("/metrics").get_data(as_text=True)

@@ -26,9 +26,14 @@ def admin_key(fresh_app):
     return fresh_app.extensions["policy_store"].create_key("admin", ["*"], "fuzzer")[1]
 
 
-# A table document can be well-formed JSON and still not be a sound table (a cycle, an overlap):
-# for the operations that take one, a 422 for schema-valid input is the point, not a defect.
-SEMANTIC = {"PUT /v1/payers/{payer_id}/tables/{name}", "POST /v1/payers/{payer_id}/tables/{name}/dry-run"}
+# A policy document can be well-formed JSON and still not be a sound table, value set or test suite
+# (a cycle, an overlap, a failing test): for the operations that take one, and for the steps of
+# review that depend on a change's state and its reviewer, a 4xx for schema-valid input is the point.
+SEMANTIC = {f"PUT /v1/payers/{{payer_id}}/{kinds}/{{name}}" for kinds in ("tables", "value-sets", "tests")} | {
+    "POST /v1/payers/{payer_id}/tables/{name}/dry-run", "POST /v1/payers/{payer_id}/changes",
+    "PUT /v1/payers/{payer_id}/changes/{change_id}"} | {
+    f"POST /v1/payers/{{payer_id}}/changes/{{change_id}}/{step}" for step in ("propose", "approve", "reject",
+                                                                              "withdraw")}
 
 
 @pytest.mark.parametrize("label", LABELS)

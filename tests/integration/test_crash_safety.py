@@ -78,9 +78,17 @@ def server(tmp_path):
 
 
 def test_killing_the_worker_mid_publish(server):
-    committed = set()
-    for attempt, delay in enumerate((0.0, 0.05, 0.15, 0.3, 0.6, 3.0)):   # from surely-before to surely-after the commit
-        document = GP_FOR_LMT if attempt % 2 == 0 else MODIFIERS
+    started = time.monotonic()
+    assert server.request("PUT", URL, GP_FOR_LMT, key="admin")[0] == 201
+    took = time.monotonic() - started            # a publish's checks, on this machine, in a fresh worker
+    committed = {newest_label(server.store)}
+    for pid in workers(server):                  # a fresh worker: nothing of that check remembered
+        os.kill(pid, signal.SIGKILL)
+    decided_label(server)
+    # from surely before the commit to surely after it
+    for attempt, share in enumerate((0.0, 0.1, 0.3, 0.6, 0.9, 2.0)):
+        document = MODIFIERS if attempt % 2 == 0 else GP_FOR_LMT
+        delay = share * took
         thread = publish_in_background(server, document)
         time.sleep(delay)
         for pid in workers(server):
@@ -105,7 +113,7 @@ def test_killing_the_whole_server_mid_publish(tmp_path):
     try:
         published = first.store.versions("acme-health", "table", "line_modifiers")
         assert decided_label(second) == newest_label(first.store)
-        status, body, _ = second.request("PUT", URL, MODIFIERS, key="admin")
+        status, body, _ = second.request("PUT", URL, dict(MODIFIERS, title="After the crash"), key="admin")
         assert status == 201 and body["version"] == len(published) + 1
         assert_consistent(second.store)
     finally:

@@ -58,11 +58,17 @@ def test_publish_invalid_forbidden_rollback(server):
     status, _, _ = server.request("PUT", "/v1/payers/medicare-example/tables/line_modifiers", MODIFIERS, key="acme")
     assert status == 403
 
+    # version 1 is what is in force: rolling back to it, or putting it again, stores nothing
     status, body, _ = server.request("POST", URL + "/rollback", {"version": 1, "comment": "undo"}, key="acme")
-    assert status == 201 and body["version"] == 2
+    assert status == 200 and body["status"] == "unchanged" and body["version"] == 1
+    status, body, _ = server.request("PUT", URL, GP_FOR_LMT, key="acme")
+    assert status == 200 and body["label"] == "acme-health@1"
     status, body, _ = server.request("PUT", URL, MODIFIERS, key="acme")
-    assert status == 201
+    assert status == 201 and body["version"] == 2
     assert every_worker(server, "acme-health", []) <= 1.0
+    status, body, _ = server.request("POST", URL + "/rollback", {"version": 1, "comment": "undo"}, key="acme")
+    assert status == 201 and body["version"] == 3
+    assert every_worker(server, "acme-health", ["GP"]) <= 1.0
 
 
 def test_publishing_under_load_loses_no_request_and_mixes_no_versions(server):
@@ -85,7 +91,8 @@ def test_publishing_under_load_loses_no_request_and_mixes_no_versions(server):
         t.start()
     published = {}
     try:
-        for document in (GP_FOR_LMT, MODIFIERS, GP_FOR_LMT, MODIFIERS):
+        assert server.request("PUT", URL, GP_FOR_LMT, key="acme")[0] in (200, 201)   # whatever was in force
+        for document in (MODIFIERS, GP_FOR_LMT, MODIFIERS, GP_FOR_LMT):
             status, body, _ = server.request("PUT", URL, document, key="acme")
             assert status == 201
             published[body["label"]] = document is GP_FOR_LMT

@@ -13,7 +13,8 @@ from service.engine.compile import compile_policy
 from service.engine.hit_policy import HitPolicyViolation
 from service.engine.limits import EngineLimits
 from service.engine.runtime import Runtime
-from service.tables.payers import load_policy, payer_ids
+from service.policy.assembly import folder_policy as load_policy
+from service.policy.source import folder_versions, payers_of
 from service.tables.validate import build_policy
 from tests import reference
 from tests.strategies import VALUE_SETS, cases, policy_documents, tables_from
@@ -37,7 +38,7 @@ def reference_results(policy, facts):
     return results
 
 
-REAL = {payer: Runtime(compile_policy(load_policy(ROOT, payer))) for payer in payer_ids(ROOT)}
+REAL = {payer: Runtime(compile_policy(load_policy(ROOT, payer))) for payer in payers_of(folder_versions(ROOT))}
 
 
 @pytest.mark.parametrize("payer", sorted(REAL))

@@ -7,7 +7,7 @@ import json
 
 from service.case_schema import load_case
 from service.engine.decision import answer_problems
-from service.tables.payers import load_policy
+from service.policy.assembly import folder_policy as load_policy
 from tests.conftest import ROOT
 
 CASE = json.loads((ROOT / "examples" / "contract-case.json").read_text())
@@ -22,7 +22,9 @@ def test_the_contract_example(engines):
     assert insurance["lines"] == [{"cpt": "97124", "units": 2, "modifiers": []},
                                   {"cpt": "97140", "units": 1, "modifiers": ["59"]}]
     assert set(decision["billing"]["hsa_fsa"]) == {"eligible", "documentation_required", "reasons"}
-    assert decision["policy"] == {"payer_id": "default", "tables": {t: "base@1" for t in decision["policy"]["tables"]}}
+    assert decision["policy"] == {"payer_id": "default", "tables": {t: "base@1" for t in decision["policy"]["tables"]},
+                                  "value_sets": {v: "base@1" for v in decision["policy"]["value_sets"]}}
+    assert "covered_diagnoses" in decision["policy"]["value_sets"]
     assert len(decision["policy"]["tables"]) == 16
 
 
