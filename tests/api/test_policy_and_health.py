@@ -75,3 +75,34 @@ def test_metrics(client, contract_case):
     assert 'massage_rules_request_seconds_bucket{endpoint="/healthz"' in text
     assert 'massage_rules_decisions_total{classification="medical",payer_id="default"}' in text
     assert 'massage_rules_policy_table_version{origin="acme-health",payer_id="acme-health",table="performer"} 1.0' in text
+
+
+def test_the_service_starts_on_a_store_whose_newest_policy_does_not_compile(tmp_path):
+    """Such a store (written by hand, or by a release with weaker checks) once stopped start-up for
+    every payer: now the payer is served from its last compiling generation, and readiness names it."""
+    from datetime import date
+
+    import yaml
+
+    from service.api import create_app
+    from service.api.config import Settings
+    from service.policy.bootstrap import open_store
+    from service.policy.store import SYSTEM
+    from tests.conftest import TABLES, fresh_database_url
+    url = fresh_database_url(tmp_path)
+    store = open_store(url, TABLES)
+    broken = dict(yaml.safe_load((TABLES / "base" / "line_modifiers.yaml").read_text()), hit_policy="NEVER")
+    store.add_versions([{"payer_id": "acme-health", "kind": "table", "name": "line_modifiers", "document": broken,
+                         "effective_from": date.min, "comment": ""}], SYSTEM, "publish")
+    _, key = store.create_key("admin", ["*"], "admin")
+    store.close()
+    app = create_app(Settings.from_env(env={}, database_url=url))
+    client = app.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["status"] == "degraded"
+    assert list(ready.get_json()["degraded"]) == ["acme-health"]
+    decision = client.post("/v1/decisions", json={"payer_id": "acme-health", "service": {"purpose": "pain"},
+                                                  "practitioner": {"credential": "LMT", "license_active": True}},
+                           headers={"Authorization": f"Bearer {key}"})
+    assert decision.status_code == 200 and decision.get_json()["policy"]["tables"]["line_modifiers"] == "base@1"
+    app.extensions["policy_store"].close()
