@@ -152,3 +152,18 @@ def test_base_changes_need_an_admin_and_always_four_eyes(app, keys):
 def test_a_bad_change_is_a_422_naming_the_document_or_field(app, keys, body, field):
     response = as_(app, keys, "ana").post(CHANGES, json=body)
     assert response.status_code == 422 and field in str(response.get_json()["errors"])
+
+
+def fee_schedule(rows: int) -> dict:
+    return {"table": "fees", "title": "fee schedule", "hit_policy": "UNIQUE", "each": "service.lines",
+            "inputs": {"code": {"from": "item.cpt", "type": "string"}}, "outputs": {"fee": {"type": "number"}},
+            "rules": [{"id": f"R{i}", "when": {"code": f'"{90000 + i}"'}, "then": {"fee": i % 97}} for i in range(rows)],
+            "default": {"fee": 0}}
+
+
+def test_the_row_limit_is_reachable_over_http(app, keys):
+    """10,000 rows pass every check and are stored; 10,001 are refused by the limit, not the body size."""
+    pia = as_(app, keys, "pia")
+    assert pia.put("/v1/payers/acme-health/tables/fees", json=fee_schedule(10_001)).status_code == 422
+    response = pia.put("/v1/payers/acme-health/tables/fees", json=fee_schedule(10_000))
+    assert response.status_code == 201, response.get_json()
