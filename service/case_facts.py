@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import clock
+from .contract import DEFAULT_PAYER
 from .tables.model import ColumnType
 
 S, N, B, L = ColumnType.STRING, ColumnType.NUMBER, ColumnType.BOOLEAN, ColumnType.LIST
@@ -91,7 +92,7 @@ def derive(case: dict, today: date | None = None) -> CaseFacts:
             continue
         raw = _get(case, path)
         if path == "payer_id" and raw is None:
-            raw = "default"
+            raw = DEFAULT_PAYER
         values[path] = tuple(raw) if type_ is L and raw is not None else raw
     minutes = _get(case, "service.minutes") or {}
     values["derived.total_timed_minutes"] = sum(minutes.values())

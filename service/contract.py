@@ -6,6 +6,7 @@ named `reason_codes` and `documents`; everything else is closed.
 """
 from __future__ import annotations
 
+DEFAULT_PAYER = "default"     # the payer of a case that names none: a payer like any other
 CLASSIFICATIONS = ("wellness", "therapeutic", "medical")
 REFERRAL_TO = ("physician", "physical_therapist", "prescribing_provider")
 REFERRAL_REASONS = ("red_flags", "prescription_needed", "diagnosis_needed", "plan_requires_physical_therapist",

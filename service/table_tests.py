@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .case_schema import CaseInvalid, load_case
+from .contract import DEFAULT_PAYER
 from .engine.policy_engine import PolicyEngine
 from .tables.errors import LoadError, Problem
 from .tables.loader import NAME
@@ -76,12 +77,13 @@ def split_by_payer(doc: dict, name: str) -> dict[str, dict]:
     suites: dict[str, dict] = {}
     cases = doc.get("cases") if isinstance(doc.get("cases"), list) else []
     for raw in cases:
-        payer = raw.get("payer", doc.get("payer", "default")) if isinstance(raw, dict) else doc.get("payer", "default")
+        payer = raw.get("payer", doc.get("payer", DEFAULT_PAYER)) if isinstance(raw, dict) \
+            else doc.get("payer", DEFAULT_PAYER)
         suite = suites.setdefault(str(payer), {"tests": name, **({"base_facts": doc["base_facts"]}
                                                                    if "base_facts" in doc else {}), "cases": []})
         suite["cases"].append({k: v for k, v in raw.items() if k != "payer"} if isinstance(raw, dict) else raw)
     if not suites:
-        suites[str(doc.get("payer", "default"))] = {k: v for k, v in doc.items() if k != "payer"}
+        suites[str(doc.get("payer", DEFAULT_PAYER))] = {k: v for k, v in doc.items() if k != "payer"}
     return suites
 
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from .. import clock
 from ..policy import changes
-from ..policy.store import PayerSettings
+from ..policy.store import BASE, PayerSettings
 from .auth import actor, require
 from .body import read_json
 from .errors import Problem
@@ -71,7 +71,7 @@ def post_change(payer_id: str):
     require("draft", payer_id)
     known_payer(payer_id)
     wanted = request.headers.get("If-Match")
-    if wanted is not None and payer_id != "base" and wanted.strip().strip('"') != registry().revision(payer_id):
+    if wanted is not None and payer_id != BASE and wanted.strip().strip('"') != registry().revision(payer_id):
         raise Problem(412, "Precondition failed", "The payer's policy moved since you read it: read it again.",
                       kind="precondition-failed")
     body = _body(ChangeBody(), MAX_CHANGE_BYTES)

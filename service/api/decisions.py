@@ -11,6 +11,7 @@ import logging
 from flask import Blueprint, current_app, request
 
 from ..case_schema import CaseInvalid, load_case
+from ..contract import DEFAULT_PAYER
 from ..engine.facts import CaseFactError
 from ..policy.checks import contract_violations, failure_location
 from ..policy.registry import PayerUnavailable, UnknownPayer
@@ -34,7 +35,7 @@ def decide(data) -> dict:
         case = load_case(data)
     except CaseInvalid as exc:
         raise invalid(exc.errors) from None
-    payer = case.get("payer_id", "default")
+    payer = case.get("payer_id", DEFAULT_PAYER)
     require("decide", payer)
     registry = current_app.extensions["policy_registry"]
     on = case.get("date_of_service") or registry.today(payer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from ..contract import EXTRA_DOCUMENTS, EXTRA_REASON_CODES
+from ..policy.source import BASE
 from .auth import require
 from .errors import Problem, invalid
 from .schemas import PolicyQuerySchema, TableQuerySchema
@@ -44,10 +45,10 @@ def get_policy():
     settings = registry().settings_of(payer)
     response = current_app.json.response({
         "payer_id": payer, "date": when.isoformat(), "revision": registry().revision(payer),
-        "settings": {"four_eyes": settings.four_eyes or payer == "base", "time_zone": settings.time_zone},
+        "settings": {"four_eyes": settings.four_eyes or payer == BASE, "time_zone": settings.time_zone},
         "tables": tables, "value_sets": value_sets,
         "tests": sorted(v.name for v in registry().served_versions(payer) if v.kind == "tests"
-                        and v.payer_id in (payer, "base")),
+                        and v.payer_id in (payer, BASE)),
         "declared_codes": {"reason_codes": declared.get(EXTRA_REASON_CODES, []),
                            "documents": declared.get(EXTRA_DOCUMENTS, [])}})
     response.set_etag(registry().revision(payer))
@@ -62,7 +63,7 @@ def get_document(kinds: str, name: str):
     kind = KIND_OF_URL[kinds]
     version = next((v for v in _chosen(payer, when) if v.kind == kind and v.name == name), None) if kind != "tests" \
         else next((v for v in reversed(registry().served_versions(payer)) if v.kind == kind and v.name == name
-                   and v.payer_id in (payer, "base")), None)
+                   and v.payer_id in (payer, BASE)), None)
     if version is None:
         raise Problem(404, "Not found", f"The payer's policy has no such {kind.replace('_', ' ')}.", kind="not-found")
     body = {"payer_id": payer, "kind": kind, "name": name, "version": version.label,

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 from marshmallow import Schema, fields, validate
 
 from ..policy import changes
-from ..policy.source import newest
+from ..policy.source import BASE, newest
 from ..tables.errors import PolicyError
 from ..tables.yaml_io import load_yaml
 from .auth import require
@@ -72,7 +72,7 @@ def _check_if_match(payer_id: str, kind: str, name: str, on) -> None:
     if wanted is None:
         return
     current = next((v for v in registry().chosen(payer_id, on) if (v.kind, v.name) == (kind, name)), None) \
-        if payer_id != "base" else newest(store().all_versions(), "base", kind, name)
+        if payer_id != BASE else newest(store().all_versions(), BASE, kind, name)
     if wanted.strip() != "*" and (current is None or wanted.strip().strip('"') != current.content_hash):
         raise Problem(412, "Precondition failed", "The document changed since you read it: read it again, "
                                                   "reapply your edit, and send the new ETag.", kind="precondition-failed")

@@ -19,12 +19,12 @@ class _Ordered(Schema):
 
 
 class PolicyQuerySchema(_Ordered):
-    payer_id = fields.String(load_default="default", validate=PAYER_ID)
+    payer_id = fields.String(load_default=contract.DEFAULT_PAYER, validate=PAYER_ID)
     date = fields.Date(metadata={"description": "Versions in force on this date (default today)."})
 
 
 class TableQuerySchema(_Ordered):
-    payer_id = fields.String(load_default="default", validate=PAYER_ID)
+    payer_id = fields.String(load_default=contract.DEFAULT_PAYER, validate=PAYER_ID)
     date = fields.Date(metadata={"description": "The version in force on this date (default today)."})
 
 

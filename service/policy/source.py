@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ..contract import DEFAULT_PAYER
 from ..table_tests import is_tests_document, split_by_payer, suite_from_document
 from ..tables.errors import LoadError, PolicyError, Problem
 from ..tables.loader import NAME, is_value_set_document, table_from_document, value_set_from_document
 from ..tables.yaml_io import load_yaml
 from .store import BASE, SEED_EFFECTIVE, Version, content_hash, now
 
-DEFAULT_PAYER = "default"
 KINDS = ("table", "value_set", "tests")
 NAME_KEY = {"table": "table", "value_set": "value_set", "tests": "tests"}
 
