@@ -157,8 +157,10 @@ _DECIDED: OrderedDict = OrderedDict()     # policies whose generated corpus was 
 
 
 def _policy_key(payer: str, on: date, versions: list[Version]) -> tuple:
-    """The corpus and its answers depend only on the tables and value sets in force, and the date."""
-    return (payer, on) + tuple(sorted(v.content_hash for v in in_force(versions, payer, on) if v.kind != "tests"))
+    """The corpus and its answers depend only on the tables and value sets in force (the payer's,
+    and base's, which a payer's table may extend), and the date."""
+    owned = in_force(versions, payer, on) + in_force(versions, BASE, on)
+    return (payer, on) + tuple(sorted({v.content_hash for v in owned if v.kind != "tests"}))
 
 
 def _decided_before(payer: str, on: date, versions: list[Version]) -> bool:
