@@ -1,11 +1,14 @@
 """The case facts tables may read: contract paths, derived facts and per-item collections.
 
 The catalogue is the one place that says which `from:` paths exist and what type each has; the
-validator checks tables against it and the engine reads cases through it. `derive` turns a
-contract case (already validated by the API or CLI schema) into those values.
+validator checks tables against it and the engine reads cases through it. A payer's policy may
+declare more, under `extensions.` (service/declared_facts.py). `derive` turns a contract case
+(already validated by the API or CLI schema, its extensions by the payer's declarations) into
+those values.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,10 +16,11 @@ from . import clock
 from .contract import DEFAULT_PAYER
 from .tables.model import ColumnType
 
-S, N, B, L = ColumnType.STRING, ColumnType.NUMBER, ColumnType.BOOLEAN, ColumnType.LIST
+S, N, B, L, D = ColumnType.STRING, ColumnType.NUMBER, ColumnType.BOOLEAN, ColumnType.LIST, ColumnType.DATE
 
 FACTS: dict[str, ColumnType] = {
     "payer_id": S,
+    "date_of_service": D,               # the case's, else the payer's today
     "service.purpose": S,
     "service.techniques": L,
     "service.other_codes": L,
@@ -38,6 +42,7 @@ FACTS: dict[str, ColumnType] = {
     "derived.total_timed_minutes": N,   # sum of service.minutes
     "derived.billed_codes": L,          # the CPT codes in service.minutes
     "derived.lomn_age_months": N,       # months from lomn_date to date_of_service, a part month counting whole; -1 when undated or dated after the service
+    "derived.prescription_age_days": N,  # days from clinical.prescription.date to date_of_service; -1 likewise
 }
 
 COLLECTIONS: dict[str, dict[str, ColumnType]] = {
@@ -47,11 +52,11 @@ COLLECTIONS: dict[str, dict[str, ColumnType]] = {
     "service.code_pairs": {"column1": S, "column2": S, "same_region": B},
 }
 
-_EMPTY = {S: "", N: 0, B: False, L: ()}
+_EMPTY = {S: "", N: 0, B: False, L: (), D: date.min}
 
 
 def empty_value(type_: ColumnType):
-    """What an absent fact reads as: "not documented" is false, empty, "" or 0."""
+    """What an absent fact reads as: "not documented" is false, empty, "", 0 or 0001-01-01 (before any date)."""
     return _EMPTY[type_]
 
 
@@ -77,14 +82,36 @@ def months_before(earlier: date, later: date) -> int:
     return months + (1 if later.day > earlier.day else 0)
 
 
+def years_before(earlier: date, later: date) -> int:
+    """Whole years from `earlier` to `later`: an age, a birthday counting on its day."""
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def days_before(earlier: date, later: date) -> int:
+    return (later - earlier).days
+
+
+# the forms of a declared date fact tables may read as `extensions.<fact>.<form>`
+DATE_FORMS: dict[str, Callable[[date, date], int]] = {
+    "age_on_service_date": years_before,
+    "days_before_service": days_before,
+}
+
+
+def age(earlier: date | None, dos: date, unit: Callable[[date, date], int]) -> int:
+    """How long before the date of service `earlier` was, in `unit`; -1 when undated or after it."""
+    return unit(earlier, dos) if earlier is not None and earlier <= dos else -1
+
+
 def _as_date(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
 
 
-def derive(case: dict, today: date | None = None) -> CaseFacts:
-    """Contract case -> the values every `from:` path reads. Pure; the case is already valid."""
+def derive(case: dict, today: date | None = None, declared: tuple = ()) -> CaseFacts:
+    """Contract case -> the values every `from:` path reads, the `declared` facts' (DeclaredFact)
+    included. Pure; the case is already valid."""
     dos = _as_date(case.get("date_of_service")) or today or clock.today()
     values = {}
     for path, type_ in FACTS.items():
@@ -94,11 +121,18 @@ def derive(case: dict, today: date | None = None) -> CaseFacts:
         if path == "payer_id" and raw is None:
             raw = DEFAULT_PAYER
         values[path] = tuple(raw) if type_ is L and raw is not None else raw
+    values["date_of_service"] = dos
     minutes = _get(case, "service.minutes") or {}
     values["derived.total_timed_minutes"] = sum(minutes.values())
     values["derived.billed_codes"] = tuple(minutes)
-    lomn_date = _as_date(_get(case, "payment.lomn_date"))
-    values["derived.lomn_age_months"] = months_before(lomn_date, dos) if lomn_date and lomn_date <= dos else -1
+    values["derived.lomn_age_months"] = age(_as_date(_get(case, "payment.lomn_date")), dos, months_before)
+    values["derived.prescription_age_days"] = age(_as_date(_get(case, "clinical.prescription.date")), dos, days_before)
+    extensions = case.get("extensions") or {}
+    for fact in declared:
+        raw = extensions.get(fact.name)
+        values[fact.path] = tuple(raw) if fact.type is L and raw is not None else raw
+        for form in fact.derived:
+            values[f"{fact.path}.{form}"] = age(raw, dos, DATE_FORMS[form])
     regions = _get(case, "service.regions") or {}
     session_codes = list(minutes) + [c for c in (_get(case, "service.other_codes") or []) if c not in minutes]
     pairs = []

@@ -24,6 +24,8 @@ REGION = re.compile(r"^[a-z][a-z_]{0,31}$")
 ICD10 = re.compile(r"^([A-TV-Z][0-9][0-9A-Z])\.?([0-9A-Z]{1,4})?$")
 MAX_LIST = 50
 MAX_MINUTES = 1440
+MAX_TEXT = 256                  # characters of a free-text extension
+FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def normalise_icd10(code: str) -> str | None:
@@ -68,6 +70,21 @@ class WholeNumber(fields.Integer):
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid", input=value)
         return int(value)
+
+
+class ExtensionValue(fields.Field):
+    """A fact of the payer's own: text, a number, a boolean or a list of text. Which facts a case
+    may carry, and of what type, the payer declares (`declared_facts`), checked once it is known."""
+
+    default_error_messages = {"invalid": "Not text, a number, a boolean or a list of text."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        scalar = isinstance(value, (str, int, float)) and not (isinstance(value, str) and len(value) > MAX_TEXT)
+        texts = isinstance(value, list) and len(value) <= MAX_LIST and all(
+            isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
+        if not (scalar or texts):
+            raise self.make_error("invalid")
+        return value
 
 
 def _int(minimum: int, maximum: int, **kwargs):
@@ -133,6 +150,16 @@ class CaseSchema(_Strict):
     practitioner = fields.Nested(PractitionerSchema, required=True)
     clinical = fields.Nested(ClinicalSchema)
     payment = fields.Nested(PaymentSchema)
+    extensions = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(FACT_NAME, error="Keys must be fact names (a-z, 0-9, _).")),
+        values=ExtensionValue(metadata={"oneOf": [
+            {"type": "string", "maxLength": MAX_TEXT}, {"type": "number"}, {"type": "boolean"},
+            {"type": "array", "maxItems": MAX_LIST, "items": {"type": "string", "maxLength": MAX_TEXT}}]}),
+        validate=validate.Length(max=MAX_LIST),
+        metadata={"x-key-pattern": FACT_NAME.pattern,
+                  "description": "Facts of the payer's own, each declared by the payer (GET /v1/policy?payer_id=P "
+                                 "lists them with a JSON Schema of this object); a fact the payer of the case does "
+                                 "not declare on its date of service, or of another type, is refused (422)."})
 
 
 def flatten_errors(messages, prefix: str = "") -> list[dict]:

@@ -155,6 +155,10 @@ def cmd_evaluate(args) -> int:
     except PolicyError as exc:
         _print_problems(exc)
         return FAILED
+    except CaseInvalid as exc:
+        for error in exc.errors:
+            print(f"error: {args.case}: {error['field']}: {error['message']}", file=sys.stderr)
+        return USAGE
     except CaseFactError as exc:
         print(f"error: {args.case}: {exc.path}: {exc.message}", file=sys.stderr)
         return USAGE

@@ -6,6 +6,8 @@ input directly, so it is slow and obviously right.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from service.case_facts import CaseFacts, empty_value
 from service.engine.hit_policy import HitPolicyViolation, resolve
 from service.tables.model import ColumnType, Transform
@@ -17,20 +19,27 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _alike(v, bound) -> bool:
+    """Two numbers, or two dates."""
+    return (_number(v) and _number(bound)) or (isinstance(v, date) and isinstance(bound, date))
+
+
 def _one(test, v, value_sets) -> bool:
     if isinstance(test, Equal):
         if isinstance(test.value, bool) or isinstance(v, bool):
             return isinstance(test.value, bool) and isinstance(v, bool) and test.value == v
         if _number(test.value):
             return _number(v) and v == test.value
-        return isinstance(v, str) and v == test.value
+        return type(v) is type(test.value) and v == test.value
     if isinstance(test, Compare):
-        return _number(v) and {"<": v < test.value, "<=": v <= test.value,
-                               ">": v > test.value, ">=": v >= test.value}[test.op]
+        return _alike(v, test.value) and {"<": v < test.value, "<=": v <= test.value,
+                                          ">": v > test.value, ">=": v >= test.value}[test.op]
     if isinstance(test, Interval):
+        if not _alike(v, test.low):
+            return False
         above = v >= test.low if test.low_closed else v > test.low
         below = v <= test.high if test.high_closed else v < test.high
-        return _number(v) and above and below
+        return above and below
     assert isinstance(test, InSet)
     return isinstance(v, str) and value_sets[test.name].contains(v)
 

@@ -32,7 +32,9 @@ cases = st.fixed_dictionaries(
         "payer_id": st.just("default"),
         "clinical": _maybe({}, {
             "diagnosis_codes": st.lists(st.sampled_from(DX), max_size=3),
-            "prescription": _maybe({"present": st.booleans()}, {"prescriber": st.sampled_from(PRESCRIBERS)}),
+            "prescription": _maybe({"present": st.booleans()}, {
+                "prescriber": st.sampled_from(PRESCRIBERS),
+                "date": st.sampled_from([None, "2025-11-20", "2026-02-27", "2026-08-22", "2026-11-21"])}),
             "functional_goals": st.booleans(),
             "progress_documented": st.booleans(),
             "measurable_improvement": st.booleans(),
@@ -51,7 +53,8 @@ cases = st.fixed_dictionaries(
 # -- random policies -----------------------------------------------------------------------------
 
 NUMBER_FACTS = ["clinical.visit_number", "clinical.visits_this_year", "derived.total_timed_minutes",
-                "derived.lomn_age_months"]
+                "derived.lomn_age_months", "derived.prescription_age_days"]
+DATE_FACTS = ["date_of_service"]
 STRING_FACTS = {"service.purpose": PURPOSES[:6], "practitioner.credential": CREDENTIALS[:5],
                 "payment.method": METHODS}
 BOOLEAN_FACTS = ["clinical.functional_goals", "practitioner.license_active", "payment.lomn_on_file"]
@@ -67,9 +70,15 @@ _SETS_FOR = {"clinical.diagnosis_codes": "dx_prefix", "service.purpose": "some_p
              "derived.billed_codes": "some_codes"}
 
 
+NUMBERS = st.integers(-2, 40) | st.sampled_from([7.5, 22.5])
+# days either side of and between the cases' dates of service (2026-02-28, 2026-11-20)
+DATES = st.sampled_from(["2026-02-27", "2026-02-28", "2026-03-01", "2026-06-15", "2026-11-20", "2026-11-21"]).map(
+    lambda day: f'date("{day}")')
+
+
 @st.composite
-def number_cell(draw):
-    n = st.integers(-2, 40) | st.sampled_from([7.5, 22.5])
+def number_cell(draw, n=NUMBERS):
+    """A cell of a number column, or of a date column with `n=DATES`."""
     kind = draw(st.sampled_from(["any", "cmp", "range", "eq", "list", "not"]))
     if kind == "any":
         return "-"
@@ -82,7 +91,7 @@ def number_cell(draw):
         return str(draw(n))
     if kind == "list":
         return ", ".join(str(draw(n)) for _ in range(draw(st.integers(2, 3))))
-    inner = draw(number_cell().filter(lambda c: c != "-" and not c.startswith("not")))
+    inner = draw(number_cell(n).filter(lambda c: c != "-" and not c.startswith("not")))
     return f"not({inner})"
 
 
@@ -112,7 +121,7 @@ def policy_documents(draw):
         each = draw(st.sampled_from([None, None, "service.lines"]))
         inputs, cell_makers = {}, {}
         for j in range(draw(st.integers(1, 4))):
-            kind = draw(st.sampled_from(["number", "string", "boolean", "list", "count", "non_empty", "upstream"]
+            kind = draw(st.sampled_from(["number", "string", "boolean", "list", "count", "non_empty", "upstream", "date"]
                                         + (["item"] if each else [])))
             name = f"in{j}"
             if kind == "number":
@@ -120,6 +129,9 @@ def policy_documents(draw):
                 if draw(st.booleans()):
                     inputs[name]["default"] = draw(st.integers(0, 5))
                 cell_makers[name] = number_cell()
+            elif kind == "date":
+                inputs[name] = {"from": draw(st.sampled_from(DATE_FACTS)), "type": "date"}
+                cell_makers[name] = number_cell(DATES)
             elif kind == "string":
                 path = draw(st.sampled_from(sorted(STRING_FACTS)))
                 inputs[name] = {"from": path, "type": "string"}

@@ -84,6 +84,8 @@ def test_evaluate_for_another_payer_and_explain(capsys):
     ('{"service": {"purpose": "pain"}, "practitioner": {"credential": "LMT", "license_active": true},'
      ' "clinical": {"diagnosis_codes": ["SECRET-VALUE"]}}', "clinical.diagnosis_codes[0]: Not an ICD-10-CM code"),
     ("[1, 2]", "$: A case is a JSON object"),
+    ('{"payer_id": "acme-health", "service": {"purpose": "pain"}, "practitioner": {"credential": "LMT",'
+     ' "license_active": true}, "extensions": {"plan_tier": "SECRET-VALUE"}}', "extensions.plan_tier: Must be one of"),
 ])
 def test_a_bad_case_file_is_exit_2_with_the_field(tmp_path, capsys, content, needle):
     path = tmp_path / "case.json"

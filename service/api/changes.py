@@ -20,7 +20,8 @@ CHANGE = "/v1/payers/<payer_id>/changes/<int:change_id>"
 
 class ChangeBody(Schema):
     documents = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=changes.MAX_DOCUMENTS),
-                            metadata={"description": "tables, value sets and test suites, as their documents"})
+                            metadata={"description": "tables, value sets, test suites and fact declarations, as their "
+                                                     "documents"})
     effective_from = fields.Date(metadata={"description": "First date of service the change applies to (default today)."})
     comment = fields.String(load_default="", validate=validate.Length(max=500))
 

@@ -51,6 +51,8 @@ def decide(data) -> dict:
         raise invalid([{"field": "date_of_service", "message": "No complete policy is in force on this date."}]) from None
     try:
         decision = engine.decide(case, today=on)
+    except CaseInvalid as exc:         # its extensions against the facts the payer declares on that date
+        raise invalid(exc.errors) from None
     except CaseFactError as exc:
         raise invalid([{"field": exc.path, "message": exc.message}]) from None
     except Exception as exc:  # noqa: BLE001 - the policy failed this valid case; the service goes on

@@ -1,11 +1,13 @@
-"""GET /v1/policy and the documents in force (tables, value sets, test suites), as data, each with
-an ETag that a change can send back as If-Match."""
+"""GET /v1/policy and the documents in force (tables, value sets, test suites, fact declarations), as
+data, each with an ETag that a change can send back as If-Match."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
 from ..contract import EXTRA_DOCUMENTS, EXTRA_REASON_CODES
-from ..policy.source import BASE
+from ..declared_facts import describe, extensions_schema
+from ..policy.source import BASE, effective, file_of, parse
+from ..tables.overlay import is_overlay
 from .auth import require
 from .errors import Problem, invalid
 from .schemas import PolicyQuerySchema, TableQuerySchema
@@ -36,12 +38,18 @@ def get_policy():
     def summary(v) -> dict:
         return {"version": v.label, "effective_from": v.effective_from.isoformat(), "content_hash": v.content_hash,
                 "author_key_id": v.author_key_id, "change_id": v.change_id}
-    tables = {v.name: {**summary(v), "title": v.document.get("title", ""), "hit_policy": v.document.get("hit_policy"),
-                       "rules": len(v.document.get("rules", []))} for v in chosen if v.kind == "table"}
+    tables = {}
+    for v in chosen:
+        if v.kind == "table":
+            table = effective(registry().served_versions(payer), v.kind, v.document, when)   # an overlay: applied
+            tables[v.name] = {**summary(v), "title": table.get("title", ""), "hit_policy": table.get("hit_policy"),
+                              "rules": len(table.get("rules", []))}
     value_sets = {v.name: {**summary(v), "title": v.document.get("title", ""), "codes": len(v.document.get("codes", []))}
                   for v in chosen if v.kind == "value_set"}
     declared = {v.name: v.document.get("codes", []) for v in chosen
                 if v.kind == "value_set" and v.name in (EXTRA_REASON_CODES, EXTRA_DOCUMENTS)}
+    facts = [(v, fact) for v in chosen if v.kind == "facts"
+             for fact in parse("facts", v.document, file_of(v), v.payer_id)]
     settings = registry().settings_of(payer)
     response = current_app.json.response({
         "payer_id": payer, "date": when.isoformat(), "revision": registry().revision(payer),
@@ -50,12 +58,14 @@ def get_policy():
         "tests": sorted(v.name for v in registry().served_versions(payer) if v.kind == "tests"
                         and v.payer_id in (payer, BASE)),
         "declared_codes": {"reason_codes": declared.get(EXTRA_REASON_CODES, []),
-                           "documents": declared.get(EXTRA_DOCUMENTS, [])}})
+                           "documents": declared.get(EXTRA_DOCUMENTS, [])},
+        "facts": {fact.name: {**describe(fact), "document": v.name, "version": v.label} for v, fact in facts},
+        "extensions_schema": extensions_schema(tuple(fact for _, fact in facts))})
     response.set_etag(registry().revision(payer))
     return response
 
 
-@bp.get('/v1/<any(tables, "value-sets", tests):kinds>/<name>')
+@bp.get('/v1/<any(tables, "value-sets", tests, facts):kinds>/<name>')
 def get_document(kinds: str, name: str):
     query = _query(TableQuerySchema())
     payer = query["payer_id"]
@@ -69,6 +79,8 @@ def get_document(kinds: str, name: str):
     body = {"payer_id": payer, "kind": kind, "name": name, "version": version.label,
             "effective_from": version.effective_from.isoformat(), "content_hash": version.content_hash,
             "table" if kind == "table" else "document": version.document}
+    if kind == "table" and is_overlay(version.document):
+        body["effective"] = effective(registry().served_versions(payer), kind, version.document, when)
     response = current_app.json.response(body)
     response.set_etag(version.content_hash)
     return response

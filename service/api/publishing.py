@@ -1,5 +1,5 @@
 """Payers change policy without code: one-document shorthands (PUT, rollback, dry-run) over change
-sets, stored versions of tables, value sets and test suites, and the audit log."""
+sets, stored versions of tables, value sets, test suites and fact declarations, and the audit log."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
@@ -18,7 +18,7 @@ from .services import KIND_OF_URL, changed_response, known_payer, load, registry
 bp = Blueprint("publishing", __name__)
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml"}
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-KINDS_PATH = '<any(tables, "value-sets", tests):kinds>'
+KINDS_PATH = '<any(tables, "value-sets", tests, facts):kinds>'
 
 
 class PublishQuery(Schema):

@@ -166,6 +166,22 @@ class DeclaredCodesSchema(_Ordered):
         "description": "documents this payer adds to the contract's list (its value set `documents`)"})
 
 
+class DeclaredFactSchema(_Ordered):
+    type = fields.String(required=True, validate=validate.OneOf(["string", "number", "boolean", "date", "list"]),
+                         metadata={"description": "date: \"YYYY-MM-DD\"; list: a list of strings"})
+    description = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    values = fields.List(fields.String(), metadata={"description": "the only values (of a list: of its elements)"})
+    default = fields.Raw(metadata={"description": "the value of an optional fact a case leaves out"})
+    derived = fields.List(fields.String(), metadata={"description": "forms of a date the tables may read "
+                                                                    "(age_on_service_date, days_before_service)"})
+    # `from` is a Python keyword: the field is named by data_key
+    from_ = fields.List(fields.String(), required=True, data_key="from", metadata={
+        "description": "the paths tables read it by: extensions.<fact>[.<form>]"})
+    document = fields.String(required=True, metadata={"description": "the fact declaration that declares it"})
+    version = fields.String(required=True, metadata={"description": "owner@number of that declaration"})
+
+
 class PolicySchema(_Ordered):
     payer_id = fields.String(required=True)
     date = fields.Date(required=True)
@@ -176,17 +192,23 @@ class PolicySchema(_Ordered):
     value_sets = fields.Dict(keys=fields.String(), values=fields.Nested(ValueSetSummarySchema), required=True)
     tests = fields.List(fields.String(), required=True, metadata={"description": "the payer's table-test suites"})
     declared_codes = fields.Nested(DeclaredCodesSchema, required=True)
+    facts = fields.Dict(keys=fields.String(), values=fields.Nested(DeclaredFactSchema), required=True, metadata={
+        "description": "the facts of its own this payer declares: its cases send them under `extensions`"})
+    extensions_schema = fields.Dict(required=True, metadata={
+        "description": "a JSON Schema of the `extensions` object this payer's cases may carry on this date"})
 
 
 class TableDocumentSchema(_Ordered):
     payer_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests", "facts"]))
     name = fields.String(required=True)
     version = fields.String(required=True)
     effective_from = fields.Date(required=True)
     content_hash = fields.String(required=True, metadata={"description": "also the ETag: send it as If-Match"})
     table = fields.Dict(metadata={"description": "a table as its YAML document (see decision-table.schema.json)"})
-    document = fields.Dict(metadata={"description": "a value set or test suite as its document"})
+    effective = fields.Dict(metadata={"description": "for a payer's overlay (`extends`): the base table in force "
+                                                     "with the overlay applied, the table decisions use"})
+    document = fields.Dict(metadata={"description": "a value set, test suite or fact declaration as its document"})
 
 
 class StatusSchema(_Ordered):
@@ -199,7 +221,7 @@ class StatusSchema(_Ordered):
 
 class PublishedVersionSchema(_Ordered):
     payer_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["table", "value_set", "tests", "facts"]))
     name = fields.String(required=True)
     table = fields.String(required=True, metadata={"description": "the document's name (kept for v1 clients)"})
     version = fields.Integer(required=True)

@@ -15,7 +15,7 @@ from ..policy.store import BASE, PayerSettings, Store
 from .auth import actor
 from .errors import invalid
 
-KIND_OF_URL = {"tables": "table", "value-sets": "value_set", "tests": "tests"}
+KIND_OF_URL = {"tables": "table", "value-sets": "value_set", "tests": "tests", "facts": "facts"}
 
 
 def store() -> Store:

@@ -57,7 +57,8 @@ def build_spec() -> dict:
         "operationId": "getPolicy", "summary": "The tables and versions in force for a payer",
         "parameters": [{"in": "query", "schema": s.PolicyQuerySchema}],
         "responses": {"200": dict(_json("Policy"), description="The policy"), **_problems(404, 422)}}})
-    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite")):
+    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite"),
+                        ("facts", "fact declaration")):
         spec.path(f"/v1/{kinds}/{{name}}", operations={"get": {
             "operationId": f"get{_camel(kinds)[:-1]}", "summary": f"One {what} in force, as data, with its version "
                                                                  "(its content hash is the ETag)",
@@ -119,7 +120,8 @@ def _policy_changes(spec: APISpec) -> None:
                "202": dict(_json("Proposed"), description="The payer requires four eyes: proposed for approval"),
                "409": _problem("Other changes kept landing meanwhile: read again and retry"),
                "412": _problem("If-Match no longer matches what is in force")}
-    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite")):
+    for kinds, what in (("tables", "table"), ("value-sets", "value set"), ("tests", "table-test suite"),
+                        ("facts", "fact declaration")):
         base = f"/v1/payers/{{payer_id}}/{kinds}/{{name}}"
         spec.path(base, operations={"put": {
             "operationId": f"publish{_camel(kinds)}", "summary": f"Publish one {what} for one payer "

@@ -62,7 +62,7 @@ class Layout:
     fields: dict[str, str] = field(hash=False)          # input name -> scalar field
     flags: tuple[Flag, ...] = ()
     shard: Shard | None = None
-    # number inputs are posted as the index of the segment their value falls in, cut at every
+    # number and date inputs are posted as the index of the segment their value falls in, cut at every
     # constant the column's cells mention: each row then tests a few segment equalities instead
     # of open comparisons, which the engine cannot have more than 64 of matching under one node
     segments: dict[str, tuple] = field(default_factory=dict, hash=False)
@@ -202,7 +202,7 @@ class _Builder:
         for position, inp in enumerate(table.inputs):
             if inp.type is not ColumnType.LIST:
                 fields[inp.name] = f"i{position}"
-            if inp.type is ColumnType.NUMBER:
+            if inp.type in (ColumnType.NUMBER, ColumnType.DATE):
                 segments[inp.name] = number_constants(table, inp.name)
             for rule in table.rules:
                 for test in rule.cell(inp.name).tests:

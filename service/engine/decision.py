@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from .. import contract
 from ..tables.errors import Problem
@@ -158,7 +159,8 @@ def _ref(table: str, row_id: str) -> str:
 
 
 def _json(value):
-    return list(value) if isinstance(value, tuple) else value
+    """An input as the trace shows it: a list, or a date as "YYYY-MM-DD"."""
+    return list(value) if isinstance(value, tuple) else value.isoformat() if isinstance(value, date) else value
 
 
 class _Results:

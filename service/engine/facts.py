@@ -1,6 +1,8 @@
 """Case values -> the typed facts the engine matches (one per table, or per item of an `each`)."""
 from __future__ import annotations
 
+from datetime import date
+
 from ..case_facts import CaseFacts, empty_value
 from ..tables.model import ColumnType, Input, Table, Transform
 from ..tables.policy import Policy, SourceKind
@@ -25,6 +27,8 @@ def _typed(path: str, value, type_: ColumnType):
             and value not in (float("inf"), float("-inf"))
     elif type_ is ColumnType.STRING:
         ok = isinstance(value, str)
+    elif type_ is ColumnType.DATE:
+        ok = isinstance(value, date)
     else:
         ok = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
     if not ok:

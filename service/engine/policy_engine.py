@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..case_facts import derive
+from ..declared_facts import with_extensions
 from ..tables.errors import ValidationError
 from ..tables.policy import Policy
 from .compile import CompiledPolicy, compile_policy
@@ -28,8 +29,9 @@ class PolicyEngine:
         return cls(policy, compiled, Runtime(compiled))
 
     def answer(self, case: dict, today: date | None = None) -> tuple[dict, Evaluation]:
-        """The decision and the evaluation behind it; `case` comes from `case_schema.load_case`."""
-        evaluation = self.runtime.evaluate(derive(case, today))
+        """The decision and the evaluation behind it; `case` comes from `case_schema.load_case`, its
+        extensions are checked here against the facts this policy declares (CaseInvalid if wrong)."""
+        evaluation = self.runtime.evaluate(derive(with_extensions(case, self.policy.facts), today, self.policy.facts))
         return decide(self.policy, evaluation, case.get("case_id")), evaluation
 
     def decide(self, case: dict, today: date | None = None) -> dict:

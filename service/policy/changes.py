@@ -20,7 +20,8 @@ from ..tables.errors import PolicyError, Problem
 from . import checks
 from .assembly import engine_on
 from .diff import diff, summary
-from .source import BASE, DEFAULT_PAYER, NAME_KEY, file_of, in_force, kind_of, newest, parse, payers_of
+from .source import (BASE, DEFAULT_PAYER, built_from, effective, file_of, in_force, kind_of, name_of, newest, parse,
+                     payers_of)
 from .store import Actor, ChangeSet, PayerSettings, Store, StoreConflict, Version, content_hash, now
 
 MAX_DOCUMENTS = 50
@@ -59,12 +60,14 @@ def read_documents(payer_id: str, raw: object) -> list[dict]:
     """The documents of a change as `{"kind", "name", "document"}`, each parsed on its own, or
     PolicyError naming `document #n` and every problem."""
     if not isinstance(raw, list) or not raw or len(raw) > MAX_DOCUMENTS:
-        raise PolicyError(Problem(f"`documents` must list 1 to {MAX_DOCUMENTS} table, value set or test documents"))
+        raise PolicyError(Problem(f"`documents` must list 1 to {MAX_DOCUMENTS} table, value set, test or fact "
+                                  "declaration documents"))
     docs, problems, seen = [], [], set()
     for index, document in enumerate(raw):
         file = f"document #{index + 1}"
         if not isinstance(document, dict):
-            problems.append(Problem("a document is a mapping (a table, value set or test suite)", file))
+            problems.append(Problem("a document is a mapping (a table, value set, test suite or fact declaration)",
+                                    file))
             continue
         kind = kind_of(document)
         try:
@@ -72,7 +75,7 @@ def read_documents(payer_id: str, raw: object) -> list[dict]:
         except PolicyError as exc:
             problems.extend(exc.problems)
             continue
-        name = document[NAME_KEY[kind]]
+        name = name_of(kind, document)
         if (kind, name) in seen:
             problems.append(Problem(f"the change holds {kind} {name} twice", file))
         seen.add((kind, name))
@@ -127,7 +130,7 @@ def _check_payer(c: Candidate, payer: str, corpus: bool, deadline: float) -> lis
     problems: list[Problem] = []
 
     def engine_for(on: date, analyse: bool = False):
-        key = tuple(v.id for v in in_force(c.versions, payer, on))
+        key = tuple(v.id for v in built_from(c.versions, payer, on))
         if key not in engines:
             engines[key] = engine_on(c.versions, payer, on, analyse)
         return engines[key]
@@ -234,7 +237,9 @@ def _summary(versions: list[Version], new: Version) -> str:
     before = [v for v in versions if v.kind == new.kind and v.name == new.name and v.id != new.id
               and v.payer_id in (new.payer_id, BASE)]
     old = max(before, key=lambda v: (v.payer_id == new.payer_id, v.version)) if before else None
-    return f"{new.kind.replace('_', ' ')} {new.name}: {summary(new.kind, old.document if old else None, new.document)}"
+    old_doc = effective(versions, old.kind, old.document, new.effective_from) if old else None
+    return (f"{new.kind.replace('_', ' ')} {new.name}: "
+            f"{summary(new.kind, old_doc, effective(versions, new.kind, new.document, new.effective_from))}")
 
 
 # -- review (maker-checker) ---------------------------------------------------------------------
@@ -256,13 +261,16 @@ def may_approve(change: ChangeSet, approver: Actor, settings: PayerSettings) -> 
 
 def diff_against_policy(versions: list[Version], change: ChangeSet) -> list[dict]:
     """Each document of a change beside what is in force on its effective date, row by row."""
-    chosen = {(v.kind, v.name): v for v in in_force(versions, change.payer_id, change.effective_from)}
+    on = change.effective_from
+    chosen = {(v.kind, v.name): v for v in in_force(versions, change.payer_id, on)}
     out = []
     for doc in change.documents:
         current = chosen.get((doc["kind"], doc["name"]))
         out.append({"kind": doc["kind"], "name": doc["name"], "in_force": current.label if current else None,
                     "moved_since_drafted": (current.content_hash if current else None) != doc.get("based_on"),
-                    "diff": diff(doc["kind"], current.document if current else None, doc["document"])})
+                    "diff": diff(doc["kind"],
+                                 effective(versions, doc["kind"], current.document, on) if current else None,
+                                 effective(versions, doc["kind"], doc["document"], on))})
     return out
 
 
@@ -349,10 +357,12 @@ def _author_only(change: ChangeSet, actor: Actor) -> None:
 
 
 def _doc_summaries(store: Store, change: ChangeSet) -> list[str]:
-    chosen = {(v.kind, v.name): v for v in in_force(store.all_versions(), change.payer_id, change.effective_from)}
+    versions, on = store.all_versions(), change.effective_from
+    chosen = {(v.kind, v.name): v for v in in_force(versions, change.payer_id, on)}
     return [f"{d['kind'].replace('_', ' ')} {d['name']}: "
-            + summary(d["kind"], chosen[(d["kind"], d["name"])].document if (d["kind"], d["name"]) in chosen else None,
-                      d["document"]) for d in change.documents]
+            + summary(d["kind"], effective(versions, d["kind"], chosen[(d["kind"], d["name"])].document, on)
+                      if (d["kind"], d["name"]) in chosen else None, effective(versions, d["kind"], d["document"], on))
+            for d in change.documents]
 
 
 # -- dry run ------------------------------------------------------------------------------------
@@ -377,16 +387,25 @@ def dry_run(versions: list[Version], docs: list[dict], effective_from: date, gen
                     continue
                 dos = case.get("date_of_service") or effective_from
                 on = max(dos, effective_from)      # a case dated before the change still shows what it does
-                key = (payer,) + tuple(v.id for v in in_force(c.versions, payer, on))
+                key = (payer,) + tuple(v.id for v in built_from(c.versions, payer, on))
                 if key not in engines:
                     engines[key] = engine_on(c.versions, payer, on)
-                before, after = live(payer, on).decide(case, dos), engines[key].decide(case, dos)
+                before, after = _decided(live(payer, on), case, dos), _decided(engines[key], case, dos)
                 results.append({"index": index, "payer_id": payer, "live": before, "draft": after,
                                 "differences": differences(before, after)})
     finally:
         for engine in engines.values():
             engine.runtime.close()     # a draft's rulesets would otherwise stay in the worker for good
     return results
+
+
+def _decided(engine, case: dict, dos: date) -> dict:
+    """The decision, or the case's errors when its extensions do not fit the facts this policy declares
+    (a change may declare facts, or stop declaring them)."""
+    try:
+        return engine.decide(case, dos)
+    except CaseInvalid as exc:
+        return {"errors": exc.errors}
 
 
 def differences(live, draft, path: str = "") -> list[dict]:

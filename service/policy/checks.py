@@ -6,7 +6,8 @@ that only fail together, an action that raises, an out-of-contract value they mi
 only when the compiled policy decides a case. So the corpus is made from what the policy's tables mention (the boundaries
 of every number they compare, every enum value, list shapes, codes in and out of each value set),
 combined pairwise so that any two facts' values meet in at least one case, and nothing the
-tables could tell apart goes untried on its own.
+tables could tell apart goes untried on its own. The facts a payer declares are tried the same way,
+from their declarations, under `extensions`.
 """
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ from itertools import accumulate, combinations, islice
 from marshmallow import validate
 
 from .. import contract
-from ..case_facts import FACTS
+from ..case_facts import FACTS, years_before
 from ..case_schema import MAX_LIST, MAX_MINUTES, CaseInvalid, CaseSchema, load_case
 from ..engine.hit_policy import HitPolicyViolation
 from ..engine.runtime import EngineError
 from ..tables.errors import Problem
 from ..tables.model import ColumnType, Transform
+from ..declared_facts import DeclaredFact
 from ..tables.policy import Policy, SourceKind
 from ..tables.unary import Compare, InSet, Interval
 
@@ -37,6 +39,8 @@ DEFAULT_LIMIT = 2000
 DEFAULT_DEADLINE_SECONDS = 30.0
 MAX_PROBLEMS = 5               # distinct problems reported; more would only repeat the same fault
 MAX_LOMN_MONTHS = 1200         # the oldest letter of medical necessity tried: a hundred years
+MAX_AGE = {"days_before_service": 36_500, "age_on_service_date": 150}   # the oldest dates tried, by form
+MAX_DECLARED_NUMBER = 10**9    # the range a declared number is tried in
 ABSENT = object()              # a level that leaves the field out of the case
 MAX_FILLERS = 500              # made-up codes tried for one that no value set holds
 MAX_LEVELS = 2000              # values tried of one field (thousands of codes in a fee schedule: the first)
@@ -46,6 +50,7 @@ _CONTRACT_FIELDS = {
     "derived.total_timed_minutes": ("service.minutes",),
     "derived.billed_codes": ("service.minutes",),
     "derived.lomn_age_months": ("payment.lomn_date",),
+    "derived.prescription_age_days": ("clinical.prescription.date",),
     "service.lines.cpt": ("service.minutes",),
     "service.lines.minutes": ("service.minutes",),
     "service.code_pairs.column1": ("service.minutes", "service.other_codes"),
@@ -81,6 +86,7 @@ class _Mentions:
     """What a policy's cells test one fact against."""
 
     numbers: set = field(default_factory=set)    # constants of Compare, Interval and numeric Equal tests
+    dates: set = field(default_factory=set)      # the same, of a date
     counts: set = field(default_factory=set)     # the same, on the `count` of a list
     strings: set = field(default_factory=set)    # string literals of Equal tests
     sets: set = field(default_factory=set)       # value sets named by `in`
@@ -98,7 +104,8 @@ def _mentions(policy: Policy) -> dict[str, _Mentions]:
             if source.kind is SourceKind.TABLE:
                 continue           # another table's output: its own inputs are the facts to vary
             m = found[_fact_key(policy, table.name, source)]
-            numbers = m.counts if inp.transform is Transform.COUNT else m.numbers
+            numbers = m.dates if inp.type is ColumnType.DATE else m.counts if inp.transform is Transform.COUNT \
+                else m.numbers
             for rule in table.rules:
                 for test in rule.cell(inp.name).tests:
                     if isinstance(test, Interval):
@@ -171,10 +178,52 @@ def _fact_levels(path: str, type_: ColumnType, m: _Mentions, policy: Policy) -> 
         return levels + (list(one_of.choices) if one_of else _elements(path, m, policy))
     one_of = _validator(spec.inner, validate.OneOf)
     longest = _validator(spec, validate.Length).max
+    return levels + _list_levels(path, m, policy, one_of.choices if one_of else None, longest)
+
+
+def _list_levels(path: str, m: _Mentions, policy: Policy, choices, longest: int) -> list:
+    """Empty, each element alone, and the first n elements for every length a `count` tells apart."""
     lengths = set(_boundaries(m.counts, 2, longest))
-    elements = list(one_of.choices) if one_of else _elements(path, m, policy, max(lengths, default=0))
+    elements = list(choices) if choices else _elements(path, m, policy, max(lengths, default=0))
     lengths.add(min(len(elements), longest))
-    return levels + [[], *([e] for e in elements), *(elements[:n] for n in sorted(lengths) if n > 1)]
+    return [[], *([e] for e in elements), *(elements[:n] for n in sorted(lengths) if n > 1)]
+
+
+def _back(form: str, on: date, n: int) -> date | None:
+    """The latest date whose derived `form` is `n` on `on` (None before the calendar starts)."""
+    try:
+        if form == "days_before_service":
+            return on - timedelta(days=n)
+        day = on.replace(year=on.year - n, day=1) + timedelta(days=on.day - 1)   # Feb 29 -> Mar 1
+        return day if years_before(day, on) == n else day - timedelta(days=1)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _date_levels(on: date, dates: set, forms: dict[str, _Mentions]) -> list[str]:
+    """A date fact's values worth trying: at and either side of every day the tables compare it with,
+    a day after the service (each derived form -1), and the dates that put each derived form (its
+    mentions in `forms`) on either side of every boundary its cells draw."""
+    days = {d + timedelta(days=k) for d in dates for k in (-1, 0, 1) if date.min < d < date.max}
+    days.add(on + timedelta(days=1))
+    for form, m in forms.items():
+        days.update(_back(form, on, n) for n in _boundaries(m.numbers | {0}, 0, MAX_AGE[form]))
+    return sorted(d.isoformat() for d in days if d is not None)
+
+
+def _declared_levels(fact: DeclaredFact, mentions: dict[str, _Mentions], policy: Policy, on: date) -> list:
+    """The values of a fact the payer declares worth trying, read from its declaration."""
+    m = mentions[fact.path]
+    levels = [] if fact.required else [ABSENT]
+    if fact.type is ColumnType.BOOLEAN:
+        return levels + [True, False]
+    if fact.type is ColumnType.NUMBER:
+        return levels + _boundaries(m.numbers | {0}, -MAX_DECLARED_NUMBER, MAX_DECLARED_NUMBER)
+    if fact.type is ColumnType.DATE:
+        return levels + _date_levels(on, m.dates, {form: mentions[f"{fact.path}.{form}"] for form in fact.derived})
+    if fact.type is ColumnType.STRING:
+        return levels + (list(fact.values) if fact.values else _elements(fact.path, m, policy))
+    return levels + _list_levels(fact.path, m, policy, fact.values, MAX_LIST)
 
 
 def _split(total: int, codes: list[str]) -> dict[str, int]:
@@ -239,14 +288,17 @@ def _factors(policy: Policy, on: date) -> list[tuple[str, list]]:
     billed = _elements("service.minutes", _merged(mentions, _BILLED_CODE_FACTS, set()), policy, max(counted, default=0))
     factors = []
     for path, type_ in FACTS.items():
-        if path.startswith("derived.") or path == "payer_id":
-            continue
+        if path.startswith("derived.") or path in ("payer_id", "date_of_service"):
+            continue             # the corpus is dated `on`, the date of the policy it checks
         m = other_m if path == "service.other_codes" else mentions[path]
         factors.append((path, _fact_levels(path, type_, m, policy)))
+    factors += [(fact.path, _declared_levels(fact, mentions, policy, on)) for fact in policy.facts]
     factors.append(("service.minutes", _minutes_levels(mentions, billed)))
     others = _elements("service.other_codes", other_m, policy)
     factors.append(("service.regions", _regions_levels(list(dict.fromkeys(billed + others)))))
     factors.append(("payment.lomn_date", _lomn_levels(mentions["derived.lomn_age_months"], on)))
+    prescription_age = {"days_before_service": mentions["derived.prescription_age_days"]}
+    factors.append(("clinical.prescription.date", [ABSENT] + _date_levels(on, set(), prescription_age)))
     return [(path, levels[:MAX_LEVELS]) for path, levels in factors]
 
 
@@ -465,7 +517,8 @@ def _reads(policy: Policy, table: str) -> set[str]:
     for (name, _), source in policy.sources.items():
         if name in tables and source.kind is not SourceKind.TABLE:
             key = _fact_key(policy, name, source)
-            fields_.update(_CONTRACT_FIELDS.get(key, (key,)))
+            root = ".".join(key.split(".")[:2]) if key.startswith("extensions.") else key   # a date's derived form
+            fields_.update(_CONTRACT_FIELDS.get(key, (root,)))
     return fields_
 
 

@@ -1,8 +1,16 @@
 """Row-level differences between two versions of a document: what a reviewer reads, what the audit
-log summarises. Rows and test cases are matched by id and name; value-set codes as sets."""
+log summarises. Rows, test cases and declared facts are matched by id and name; value-set codes as sets."""
 from __future__ import annotations
 
-ITEMS = {"table": ("rules", "id"), "tests": ("cases", "name")}
+ITEMS = {"table": ("rules", "id"), "tests": ("cases", "name"), "facts": ("declare", "name")}
+NOUNS = {"table": "rows", "tests": "cases", "value_set": "codes", "facts": "facts"}
+
+
+def _keyed(items, key: str) -> dict:
+    """Items by key: a list of mappings that carry it, or a mapping of name to spec (declared facts)."""
+    if isinstance(items, dict):
+        return {name: {key: name, **spec} if isinstance(spec, dict) else spec for name, spec in items.items()}
+    return {r.get(key): r for r in items or () if isinstance(r, dict)}
 
 
 def diff(kind: str, old: dict | None, new: dict) -> dict:
@@ -14,8 +22,7 @@ def diff(kind: str, old: dict | None, new: dict) -> dict:
         skip = {"codes"}
     else:
         field, key = ITEMS[kind]
-        before = {r.get(key): r for r in old.get(field) or () if isinstance(r, dict)}
-        after = {r.get(key): r for r in new.get(field) or () if isinstance(r, dict)}
+        before, after = _keyed(old.get(field), key), _keyed(new.get(field), key)
         items = {"added": [after[k] for k in after if k not in before],
                  "removed": [before[k] for k in before if k not in after],
                  "changed": [{key: k, "before": before[k], "after": after[k]}
@@ -30,8 +37,8 @@ def summary(kind: str, old: dict | None, new: dict) -> str:
     """One line for the audit log: which rows (codes, cases) were added, removed and changed."""
     d = diff(kind, old, new)
     if d["new"]:
-        field = {"table": "rows", "tests": "cases", "value_set": "codes"}[kind]
-        return f"new {kind.replace('_', ' ')} with {len(new.get(ITEMS.get(kind, ('codes',))[0]) or ())} {field}"
+        what = "fact declaration" if kind == "facts" else kind.replace("_", " ")
+        return f"new {what} with {len(new.get(ITEMS.get(kind, ('codes',))[0]) or ())} {NOUNS[kind]}"
     key = ITEMS.get(kind, (None, None))[1]
 
     def ids(entries):
@@ -41,5 +48,4 @@ def summary(kind: str, old: dict | None, new: dict) -> str:
         parts.append(f"changed: {', '.join(str(c[key]) for c in d['changed'])}")
     if d["properties"]:
         parts.append(f"properties changed: {', '.join(d['properties'])}")
-    noun = {"table": "rows", "tests": "cases", "value_set": "codes"}[kind]
-    return f"{noun} " + "; ".join(parts) if parts else "no change"
+    return f"{NOUNS[kind]} " + "; ".join(parts) if parts else "no change"

@@ -20,7 +20,7 @@ from .. import clock
 from ..engine.policy_engine import PolicyEngine
 from ..tables.errors import PolicyError
 from .assembly import engine_on
-from .source import BASE, in_force, payers_of, revision
+from .source import BASE, built_from, in_force, payers_of, revision
 from .store import PayerSettings, Store, Version
 
 log = logging.getLogger("massage_rules.policy")
@@ -165,8 +165,7 @@ class PolicyRegistry:
 
     @staticmethod
     def _build(versions, payer_id, on, cache) -> tuple[tuple, PolicyEngine]:
-        chosen = in_force(versions, payer_id, on)
-        key = (payer_id,) + tuple(v.id for v in chosen)
+        key = (payer_id,) + tuple(v.id for v in built_from(versions, payer_id, on))
         if key in cache:
             return key, cache[key]
         return key, engine_on(versions, payer_id, on)

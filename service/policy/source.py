@@ -1,7 +1,7 @@
 """The one policy source: the documents in force for payer P on date D, from a folder or the store.
 
-Both give the same thing, a list of `Version`s (tables, value sets, test suites, each owned by
-`base` or a payer), so the CLI, the registry, publishing, dry-run and sync read policy one way.
+Both give the same thing, a list of `Version`s (tables, value sets, test suites, fact declarations,
+each owned by `base` or a payer), so the CLI, the registry, publishing, dry-run and sync read policy one way.
 Names keep one meaning: `base` owns the shared documents every payer starts from; `default` is a
 payer like any other, which uses the base unless it publishes its own.
 """
@@ -11,29 +11,47 @@ from datetime import date
 from pathlib import Path
 
 from ..contract import DEFAULT_PAYER
+from ..declared_facts import facts_from_document, is_facts_document
 from ..table_tests import is_tests_document, split_by_payer, suite_from_document
 from ..tables.errors import LoadError, PolicyError, Problem
 from ..tables.loader import NAME, is_value_set_document, table_from_document, value_set_from_document
+from ..tables.overlay import apply, check as check_overlay, is_overlay
 from ..tables.yaml_io import load_yaml
 from .store import BASE, SEED_EFFECTIVE, Version, content_hash, now
 
-KINDS = ("table", "value_set", "tests")
-NAME_KEY = {"table": "table", "value_set": "value_set", "tests": "tests"}
+KINDS = ("table", "value_set", "tests", "facts")
+NAME_KEY = {"table": "table", "value_set": "value_set", "tests": "tests", "facts": "facts"}
 
 
 def kind_of(document: object) -> str:
     if is_value_set_document(document):
         return "value_set"
+    if is_facts_document(document):
+        return "facts"
     return "tests" if is_tests_document(document) else "table"
 
 
 def parse(kind: str, document: object, file: str, owner: str, version: int | None = None, on: date | None = None):
-    """A document of `kind` as its model (Table, ValueSet, list of TestCase), or PolicyError."""
+    """A document of `kind` as its model (Table, ValueSet, list of TestCase, tuple of DeclaredFact; a
+    payer's overlay: the name of the table it extends, as applying it needs the base in force), or
+    PolicyError."""
+    if kind == "table" and is_overlay(document):
+        if owner == BASE:
+            raise LoadError(Problem("a base table is whole: only a payer's table may extend the base", file,
+                                    document.get("extends") if isinstance(document.get("extends"), str) else None))
+        return check_overlay(document, file)
     if kind == "table":
         return table_from_document(document, file, origin=owner, version=version)
     if kind == "value_set":
         return value_set_from_document(document, file, origin=owner)
+    if kind == "facts":
+        return facts_from_document(document, file)
     return suite_from_document(document, file, DEFAULT_PAYER if owner == BASE else owner, on)
+
+
+def name_of(kind: str, document: dict) -> str:
+    """A parsed document's name (an overlay may leave `table` out: it names the table it extends)."""
+    return document["extends"] if kind == "table" and is_overlay(document) else document[NAME_KEY[kind]]
 
 
 def in_force(versions: list[Version], payer_id: str, on: date) -> list[Version]:
@@ -49,6 +67,34 @@ def in_force(versions: list[Version], payer_id: str, on: date) -> list[Version]:
     for (_owner, kind, name), v in sorted(best.items(), key=lambda item: item[0][0] != BASE):
         chosen[(kind, name)] = v          # the payer's own, sorted after base, replaces it
     return [chosen[k] for k in sorted(chosen)]
+
+
+def extended(versions: list[Version], chosen: list[Version], on: date) -> list[Version]:
+    """The base tables in force on `on` that the overlays among `chosen` (a payer's documents in
+    force) extend: the payer's policy is built from them too."""
+    names = {v.name for v in chosen if v.kind == "table" and v.payer_id != BASE and is_overlay(v.document)}
+    return [v for v in in_force(versions, BASE, on) if v.kind == "table" and v.name in names]
+
+
+def built_from(versions: list[Version], payer_id: str, on: date) -> list[Version]:
+    """Every version the payer's policy on `on` is built from, so that whatever is keyed on them
+    (compiled engines) sees a base change reach a payer's overlay."""
+    chosen = in_force(versions, payer_id, on)
+    return chosen + extended(versions, chosen, on)
+
+
+def effective(versions: list[Version], kind: str, document: dict, on: date) -> dict:
+    """What a document says on `on`: an overlay applied to base's table in force then, so that
+    reviewers and readers see rows, not a patch; anything else (or an overlay that does not
+    apply, which the checks report) as it is."""
+    if kind != "table" or not is_overlay(document):
+        return document
+    base = next((v for v in in_force(versions, BASE, on) if v.kind == "table" and v.name == document.get("extends")),
+                None)
+    try:
+        return apply(document, base.document if base else None, "", "")
+    except PolicyError:
+        return document
 
 
 def newest(versions: list[Version], owner: str, kind: str, name: str) -> Version | None:
@@ -105,7 +151,7 @@ def read_folder(root: Path) -> tuple[list[Version], dict[str, list[Problem]]]:
         except PolicyError as exc:
             problems.setdefault(owner, []).extend(exc.problems)
             continue
-        versions.append(Version(index + 1, owner, kind, doc[NAME_KEY[kind]], number, SEED_EFFECTIVE, doc,
+        versions.append(Version(index + 1, owner, kind, name_of(kind, doc), number, SEED_EFFECTIVE, doc,
                                 content_hash(doc), "folder", "", now(), file=shown))
     return versions, problems
 

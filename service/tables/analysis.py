@@ -2,15 +2,16 @@
 
 The checks are complete: each column's domain is cut into representative values, one per distinct
 way the column's cells can answer, and every one is tried. Numbers split at every constant the
-cells mention; strings by literal and value-set membership. A list answers according to which
-element classes it holds (an element's class: the cells whose tests hold for it), so its
-representatives are the distinct unions of classes reachable from the empty list. A row set is a
-bitmask over rows; the search walks the columns, intersecting masks, and stops at the first
-witness. A table that would take more than the budget is refused, never checked in part.
+cells mention, dates at every day they mention (a day between two only when there is one);
+strings by literal and value-set membership. A list answers according to which element classes
+it holds (an element's class: the cells whose tests hold for it), so its representatives are the
+distinct unions of classes reachable from the empty list. A row set is a bitmask over rows; the
+search walks the columns, intersecting masks, and stops at the first witness. A table that would take more than the budget is refused, never checked in part.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
 
 from .model import Aggregation, ColumnType, HitPolicy, Input, MatchKind, Table, ValueSet
@@ -40,6 +41,15 @@ def _number_reps(constants: set) -> list:
     return reps + [points[-1], points[-1] + 1]
 
 
+def _date_reps(constants: set) -> list:
+    """Days either side of, at and between the mentioned days; a gap between consecutive days is no gap."""
+    days = sorted(d.toordinal() for d in constants) or [1]
+    reps = {days[0] - 1}
+    for low, high in zip(days, days[1:] + [days[-1] + 2], strict=True):
+        reps.update((low, low + 1) if high - low > 1 else (low,))
+    return [date.fromordinal(d) for d in sorted(reps) if 1 <= d <= date.max.toordinal()]
+
+
 def _string_reps(inp: Input, table: Table, value_sets: dict[str, ValueSet]) -> list:
     if inp.values:
         return list(inp.values) + [""]   # "" is how an absent fact reads
@@ -60,7 +70,7 @@ def _values(inp: Input, table: Table, value_sets) -> list:
     """Representative scalars: of the column, or of a list column's elements."""
     if inp.type is ColumnType.BOOLEAN:
         return [True, False]
-    if inp.type is ColumnType.NUMBER:
+    if inp.type in (ColumnType.NUMBER, ColumnType.DATE):
         constants = set()
         for rule in table.rules:
             for test in rule.cell(inp.name).tests:
@@ -68,7 +78,7 @@ def _values(inp: Input, table: Table, value_sets) -> list:
                     constants.add(test.value)
                 elif isinstance(test, Interval):
                     constants.update((test.low, test.high))
-        return _number_reps(constants)
+        return _number_reps(constants) if inp.type is ColumnType.NUMBER else _date_reps(constants)
     return _string_reps(inp, table, value_sets)
 
 
@@ -318,6 +328,8 @@ def _show(point: dict) -> str:
             return "[" + ", ".join(fmt(x) for x in v) + "]"
         if v == _OTHER:
             return "any other value"
+        if isinstance(v, date):
+            return f'date("{v.isoformat()}")'
         if isinstance(v, str) and v.endswith("\u0000x"):
             return f"a code under {v[:-2]!r}"
         return repr(v)

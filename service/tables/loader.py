@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from ..contract import MAX_MESSAGE
 from .errors import CellSyntaxError, LoadError, PolicyError, Problem
 from .model import (Aggregation, ColumnType, HitPolicy, Input, MatchKind, Output, Rule, Table,
                     Transform, ValueSet)
-from .unary import CellParseError, cell_from_yaml
+from .unary import CellParseError, cell_from_yaml, iso_day
 from .yaml_io import load_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -85,8 +86,13 @@ def _read_input(name: str, spec: object, out: _Collector) -> Input | None:
         _limit(value, MAX_CODE, "a value", out, column=name)
     default = spec.get("default")
     if default is not None and not _is_scalar(default):
-        out.add("`default` must be a scalar", column=name)
+        quoted = ' (a date in quotes: "YYYY-MM-DD")' if isinstance(default, date) else ""
+        out.add(f"`default` must be a scalar{quoted}", column=name)
         default = None
+    if type_ is ColumnType.DATE and isinstance(default, str):
+        default = iso_day(default)
+        if default is None:
+            out.add('a date default is "YYYY-MM-DD"', column=name)
     if type_ is None:
         return None
     return Input(name, source, type_, transform, tuple(values) if values else None, default)

@@ -32,6 +32,7 @@ class ColumnType(str, Enum):
     NUMBER = "number"
     BOOLEAN = "boolean"
     LIST = "list"  # a list of strings; tests hold when they hold for some element
+    DATE = "date"  # a calendar day; compared like a number (cells write date("YYYY-MM-DD"))
 
 
 class Transform(str, Enum):
@@ -84,10 +85,13 @@ class Table:
     file: str = "<memory>"
     origin: str = "base"             # "base" or the payer id whose folder holds it
     version: int = 1
+    base_label: str | None = None    # the base version a payer's overlay was applied to ("base@3")
 
     @property
     def version_label(self) -> str:
-        return f"{self.origin}@{self.version}"
+        """Both versions of an overlaid table ("base@3 + acme-health@2"): either can change its answers."""
+        own = f"{self.origin}@{self.version}"
+        return f"{self.base_label} + {own}" if self.base_label else own
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)

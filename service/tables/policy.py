@@ -28,6 +28,7 @@ class Policy:
     value_sets: dict[str, ValueSet] = field(hash=False)
     order: tuple[str, ...]                         # tables in dependency order
     sources: dict[tuple[str, str], Source] = field(hash=False)   # (table, input) -> source
+    facts: tuple = ()              # the payer's declared facts (DeclaredFact), read as `extensions.<name>`
     _upstream: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
     _readers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False, repr=False)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+from datetime import date
 
 from .model import ValueSet
 from .unary import Cell, Compare, Equal, InSet, Interval, Test
@@ -11,6 +12,13 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _ordered(value, bound) -> bool:
+    """Comparable without coercion: two numbers, or two dates."""
+    if isinstance(bound, date):
+        return isinstance(value, date)
+    return _is_number(value) and _is_number(bound)
 
 
 def test_holds(test: Test, value, value_sets: dict[str, ValueSet]) -> bool:
@@ -23,9 +31,9 @@ def test_holds(test: Test, value, value_sets: dict[str, ValueSet]) -> bool:
             return a == b
         return type(a) is type(b) and a == b
     if isinstance(test, Compare):
-        return _is_number(value) and _COMPARE[test.op](value, test.value)
+        return _ordered(value, test.value) and _COMPARE[test.op](value, test.value)
     if isinstance(test, Interval):
-        if not _is_number(value):
+        if not _ordered(value, test.low):
             return False
         low_ok = value >= test.low if test.low_closed else value > test.low
         high_ok = value <= test.high if test.high_closed else value < test.high

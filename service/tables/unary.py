@@ -5,6 +5,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Union
@@ -13,24 +14,25 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError
 
 Scalar = Union[str, int, float, bool]
+Bound = Union[int, float, date]       # what comparisons and intervals take: numbers, or dates
 
 
 @dataclass(frozen=True)
 class Equal:
-    value: Scalar
+    value: Scalar | date
 
 
 @dataclass(frozen=True)
 class Compare:
     op: str  # one of < <= > >=
-    value: float | int
+    value: Bound
 
 
 @dataclass(frozen=True)
 class Interval:
-    low: float | int
+    low: Bound
     low_closed: bool
-    high: float | int
+    high: Bound
     high_closed: bool
 
 
@@ -63,13 +65,13 @@ class Cell:
 ANY = Cell()
 
 
-def _number_text(n: float | int) -> str:
-    return json.dumps(n)
+def _number_text(n: Bound) -> str:
+    return f'date("{n.isoformat()}")' if isinstance(n, date) else json.dumps(n)
 
 
 def _test_text(test: Test) -> str:
     if isinstance(test, Equal):
-        return json.dumps(test.value)
+        return _number_text(test.value) if isinstance(test.value, date) else json.dumps(test.value)
     if isinstance(test, Compare):
         return f"{test.op} {_number_text(test.value)}"
     if isinstance(test, Interval):
@@ -89,6 +91,24 @@ def _to_number(text: str) -> int | float:
     if value.is_integer() and not any(c in text for c in ".eE"):
         return int(text)
     return value
+
+
+def iso_day(text: str) -> date | None:
+    """"2026-01-01" -> that day; only the YYYY-MM-DD form, so a table reads one way to everyone."""
+    try:
+        return date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        return None
+
+
+def _to_date(literal: str) -> date:
+    try:
+        day = iso_day(json.loads(literal))
+    except ValueError:
+        day = None
+    if day is None:
+        raise CellParseError(f'not a date: write date("YYYY-MM-DD"), not date({literal})')
+    return day
 
 
 class _ToTree(Transformer):
@@ -113,6 +133,9 @@ class _ToTree(Transformer):
     def number(self, items):
         return _to_number(str(items[0]))
 
+    def date(self, items):
+        return _to_date(str(items[1]))
+
     def equal(self, items):
         (value,) = items
         if isinstance(value, Token):
@@ -131,6 +154,8 @@ class _ToTree(Transformer):
 
     def interval(self, items):
         open_, low, high, close = items
+        if isinstance(low, date) != isinstance(high, date):
+            raise CellParseError("an interval's ends are both numbers or both dates")
         if low > high:
             raise CellParseError(f"interval low end {low} is above its high end {high}")
         return Interval(low, str(open_) == "[", high, str(close) == "]")
@@ -194,4 +219,6 @@ def cell_from_yaml(value: object) -> Cell:
         return Cell(tests=(Equal(value),))
     if isinstance(value, str):
         return parse_cell(value)
+    if isinstance(value, date):
+        raise CellParseError(f'a date cell is text: write \'date("{value.isoformat()}")\' in quotes')
     raise CellParseError(f"a cell must be text, a number or a boolean, not {type(value).__name__}")

@@ -1,8 +1,11 @@
 """Tables + value sets -> a Policy, or every problem with file, table, row and column."""
 from __future__ import annotations
 
+from datetime import date
+
 from ..case_facts import COLLECTIONS, FACTS
 from ..case_schema import CREDENTIALS, METHODS, PRESCRIBERS, PURPOSES
+from ..declared_facts import ROOT as EXTENSIONS, DeclaredFact
 from . import analysis
 from .errors import Problem, ValidationError
 from .model import Aggregation, ColumnType, HitPolicy, Input, Table, Transform, ValueSet
@@ -10,7 +13,7 @@ from .policy import Policy, Source, SourceKind
 from .unary import Cell, Compare, Equal, InSet, Interval
 
 _PY_TYPES = {ColumnType.STRING: (str,), ColumnType.NUMBER: (int, float), ColumnType.BOOLEAN: (bool,),
-             ColumnType.LIST: (str,)}
+             ColumnType.LIST: (str,), ColumnType.DATE: (date,)}
 # the string facts whose values the case contract closes; every other string fact is free text
 _CLOSED_FACTS = {"service.purpose": PURPOSES, "practitioner.credential": CREDENTIALS,
                  "clinical.prescription.prescriber": PRESCRIBERS, "payment.method": METHODS}
@@ -23,8 +26,11 @@ def _fits(value, type_: ColumnType) -> bool:
 
 
 class _Checker:
-    def __init__(self, tables: dict[str, Table], value_sets: dict[str, ValueSet]):
+    def __init__(self, tables: dict[str, Table], value_sets: dict[str, ValueSet], facts: tuple[DeclaredFact, ...]):
         self.tables, self.value_sets = tables, value_sets
+        # the contract's facts and the payer's declared ones (whose `values` close them too)
+        self.facts = {**FACTS, **{path: type_ for fact in facts for path, type_ in fact.sources().items()}}
+        self.closed = {**_CLOSED_FACTS, **{f.path: f.values for f in facts if f.values and f.type is ColumnType.STRING}}
         self.problems: list[Problem] = []
         self.sources: dict[tuple[str, str], Source] = {}
 
@@ -45,8 +51,12 @@ class _Checker:
             else:
                 return Source(SourceKind.ITEM, field, type=fields[field])
             return None
-        if path in FACTS:
-            return Source(SourceKind.FACT, path, type=FACTS[path])
+        if path in self.facts:
+            return Source(SourceKind.FACT, path, type=self.facts[path])
+        if path.startswith(f"{EXTENSIONS}."):
+            declared = sorted(p for p in self.facts if p.startswith(f"{EXTENSIONS}."))
+            self.add(table, f"`{path}` is not a fact the policy declares (it declares {declared})", column=inp.name)
+            return None
         head, _, output = path.partition(".")
         if head in self.tables:
             upstream = self.tables[head]
@@ -94,7 +104,7 @@ class _Checker:
         """Every value a string source can give, or None for free text. A table gives exactly what
         its rows and default say."""
         if source.kind is SourceKind.FACT:
-            return _CLOSED_FACTS.get(source.path)
+            return self.closed.get(source.path)
         if source.kind is SourceKind.TABLE:
             upstream = self.tables[source.table]
             given = [rule.then.get(source.path) for rule in upstream.rules]
@@ -132,8 +142,12 @@ class _Checker:
             if inp.values and test.value != "" and test.value not in inp.values:
                 return f"{test.value!r} is not one of the input's values {list(inp.values)}"
         elif isinstance(test, (Compare, Interval)):
-            if kind is not ColumnType.NUMBER:
-                return f"comparisons and intervals need a number column, this one is {kind.value}"
+            if kind not in (ColumnType.NUMBER, ColumnType.DATE):
+                return f"comparisons and intervals need a number or date column, this one is {kind.value}"
+            bounds = (test.value,) if isinstance(test, Compare) else (test.low, test.high)
+            if not all(_fits(b, kind) for b in bounds):
+                return f"a {kind.value} column compares with {kind.value}s" + \
+                    (' (date("YYYY-MM-DD"))' if kind is ColumnType.DATE else "")
         elif isinstance(test, InSet):
             if kind not in (ColumnType.STRING, ColumnType.LIST):
                 return f"`in {test.name}` needs a string or list column, this one is {kind.value}"
@@ -160,6 +174,8 @@ class _Checker:
         for out in table.outputs:
             if out.type is ColumnType.LIST:
                 self.add(table, "outputs are scalars; use COLLECT to gather several", column=out.name)
+            elif out.type is ColumnType.DATE:
+                self.add(table, "outputs are strings, numbers or booleans, not dates", column=out.name)
             for value in out.allowed or ():
                 if not _fits(value, out.type):
                     self.add(table, f"allowed value {value!r} is not a {out.type.value}", column=out.name)
@@ -226,8 +242,10 @@ def _cycle(needs: dict[str, set[str]], start: str, done: set[str]) -> list[str]:
     return path[path.index(node):]
 
 
-def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet], analyse: bool = True) -> Policy:
-    """Validate and assemble; raise ValidationError with every problem found."""
+def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet], analyse: bool = True,
+                 facts: tuple[DeclaredFact, ...] = ()) -> Policy:
+    """Validate and assemble, `facts` (the payer's declared ones) among the sources tables may read;
+    raise ValidationError with every problem found."""
     problems = []
     by_name: dict[str, Table] = {}
     for table in tables:
@@ -240,10 +258,16 @@ def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet],
         if vs.name in sets:
             problems.append(Problem(f"value set {vs.name!r} is defined twice (also in {sets[vs.name].file})", vs.file))
         sets[vs.name] = vs
+    declared: dict[str, DeclaredFact] = {}
+    for fact in facts:
+        if fact.name in declared:
+            problems.append(Problem(f"fact {fact.name!r} is declared twice (also in {declared[fact.name].file})",
+                                    fact.file))
+        declared[fact.name] = fact
     for name in by_name:
-        if name in {p.split(".")[0] for p in FACTS} | {"item"}:
+        if name in {p.split(".")[0] for p in FACTS} | {"item", EXTENSIONS}:
             problems.append(Problem(f"a table may not be named like a case-fact root ({name})", by_name[name].file, name))
-    checker = _Checker(by_name, sets)
+    checker = _Checker(by_name, sets, tuple(declared.values()))
     for table in by_name.values():
         checker.check_table(table)
     order = checker.order()
@@ -254,4 +278,4 @@ def build_policy(payer_id: str, tables: list[Table], value_sets: list[ValueSet],
     problems += checker.problems
     if problems:
         raise ValidationError(problems)
-    return Policy(payer_id, by_name, sets, order, checker.sources)
+    return Policy(payer_id, by_name, sets, order, checker.sources, tuple(declared.values()))

@@ -40,6 +40,18 @@ def test_one_table_as_data(client):
     assert body["effective_from"] == "0001-01-01"
 
 
+def test_an_overlay_is_shown_as_published_and_as_applied_and_decisions_name_both_versions(client, contract_case):
+    body = client.get("/v1/tables/insurance_eligibility?payer_id=acme-health").get_json()
+    assert body["version"] == "acme-health@1" and body["table"]["extends"] == "insurance_eligibility"
+    assert [r["id"] for r in body["effective"]["rules"]] == ["E1", "E2", "E3", "E4", "E5"]
+    assert body["effective"]["rules"][4]["when"] == {"visits_this_year": "> 16"} and "extends" not in body["effective"]
+    assert "effective" not in client.get("/v1/tables/insurance_eligibility?payer_id=default").get_json()
+    summary = client.get("/v1/policy?payer_id=medicare-example").get_json()["tables"]["insurance_eligibility"]
+    assert (summary["version"], summary["rules"], summary["hit_policy"]) == ("medicare-example@1", 4, "COLLECT")
+    decision = client.post("/v1/decisions", json={**contract_case, "payer_id": "acme-health"}).get_json()
+    assert decision["policy"]["tables"]["insurance_eligibility"] == "base@1 + acme-health@1"
+
+
 @pytest.mark.parametrize("url, status, field", [
     ("/v1/policy?payer_id=nobody", 404, "payer_id"),
     ("/v1/policy?payer_id=Bad%20Id", 422, "payer_id"),

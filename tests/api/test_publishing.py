@@ -103,10 +103,6 @@ def test_a_table_that_breaks_the_payers_table_tests_is_refused(client, store):
 
 def test_a_future_version_changes_nothing_until_its_date(client, keys, contract_case):
     soon = date.today() + timedelta(days=30)
-    eligibility = yaml.safe_load((TABLES / "payers" / "acme-health" / "insurance_eligibility.yaml").read_text())
-    eligibility["rules"].append({"id": "E6", "annotation": "no therapy on the first visit",
-                                 "when": {"visits_this_year": "< 0"}, "then": {"code": "visit_limit_exceeded",
-                                                                            "message": "never"}})
     performer = yaml.safe_load((TABLES / "payers" / "acme-health" / "performer.yaml").read_text())
     performer["rules"][0]["when"]["credential"] = '"LMT", "PT", "PTA", "OT"'
     response = client.put(f"/v1/payers/acme-health/tables/performer?effective_from={soon}", json=performer)

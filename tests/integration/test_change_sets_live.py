@@ -130,9 +130,9 @@ def test_a_hostile_table_is_refused_and_every_payer_still_answered(server, label
     if needle is None:
         name, document = "red_flag_gate", _gap_table()
     else:
-        source = f"payers/acme-health/{name}.yaml" if (TABLES / f"payers/acme-health/{name}.yaml").exists() \
-            else f"base/{name}.yaml"
-        document = edit(copy.deepcopy(table(source)))
+        own = f"payers/acme-health/{name}.yaml"
+        whole = (TABLES / own).exists() and "extends" not in table(own)      # acme's own table, not an overlay
+        document = edit(copy.deepcopy(table(own if whole else f"base/{name}.yaml")))
     body = yaml.safe_dump(document)       # YAML carries .inf and .nan as an analyst's file would
     versions = len(server.store.all_versions())
     status, problem, kind = server.request("PUT", f"/v1/payers/acme-health/tables/{name}", body,

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from service.case_facts import derive
 from service.case_schema import load_case
+from service.declared_facts import with_extensions
 from service.engine.compile import compile_policy
 from service.engine.hit_policy import HitPolicyViolation
 from service.engine.limits import EngineLimits
@@ -42,10 +43,12 @@ REAL = {payer: Runtime(compile_policy(load_policy(ROOT, payer))) for payer in pa
 
 
 @pytest.mark.parametrize("payer", sorted(REAL))
-@given(case=cases)
-def test_real_tables_agree_with_reference(payer, case):
-    facts = derive(load_case(case))
+@given(case=cases, data=st.data())
+def test_real_tables_agree_with_reference(payer, case, data):
     runtime = REAL[payer]
+    declared = runtime.policy.facts      # the payer's own facts: some of their values, or their defaults
+    case["extensions"] = {f.name: data.draw(st.sampled_from(f.values)) for f in declared if f.values and data.draw(st.booleans())}
+    facts = derive(with_extensions(load_case(case), declared), None, declared)
     assert engine_results(runtime, facts) == reference_results(runtime.policy, facts)
 
 

@@ -214,7 +214,8 @@ def edited_engine(policy, name, edit):
     document = yaml.safe_load((TABLES / "base" / f"{name}.yaml").read_text())
     edit(document)
     tables = [t for n, t in policy.tables.items() if n != name] + [table_from_document(document, f"base/{name}.yaml")]
-    compiled = compile_policy(build_policy(policy.payer_id, tables, list(policy.value_sets.values()), analyse=False))
+    compiled = compile_policy(build_policy(policy.payer_id, tables, list(policy.value_sets.values()), analyse=False,
+                                           facts=policy.facts))
     return PolicyEngine(compiled.policy, compiled, Runtime(compiled))
 
 

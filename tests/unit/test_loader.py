@@ -27,7 +27,7 @@ def test_a_valid_document_loads():
     ({"table": "Bad Name"}, None, None, "`table` must be a name"),
     ({"colour": "red"}, None, None, "unknown keys ['colour']"),
     ({"outputs": {}}, None, None, "at least one output"),
-    ({"inputs": {"x": {"from": "a.b", "type": "date"}}}, None, "x", "type 'date' is not one of"),
+    ({"inputs": {"x": {"from": "a.b", "type": "time"}}}, None, "x", "type 'time' is not one of"),
     ({"inputs": {"x": {"type": "string"}}}, None, "x", "`from` must name"),
     ({"inputs": {"x": {"from": "a", "type": "list", "transform": "sum"}}}, None, "x", "transform 'sum'"),
     ({"outputs": {"o": {"type": "string", "allowed": "a"}}}, None, "o", "`allowed` must be a non-empty list"),

@@ -30,6 +30,19 @@ def test_every_shipped_table_and_value_set_matches(path):
     {"table": "t", "hit_policy": "FIRST", "outputs": {"o": {"type": "string"}}, "rules": [{"then": {"o": "x"}}]},
     {"table": "t", "hit_policy": "FIRST", "inputs": {"x": {"type": "string"}}, "outputs": {"o": {"type": "string"}}, "rules": []},
     {"value_set": "v", "codes": []},
+    {"extends": "t", "hit_policy": "FIRST"},
+    {"extends": "t", "rows": {"add": [{"id": "X", "before": "A", "after": "B", "then": {}}]}},
+    {"extends": "t", "rows": {"replace": [{"id": "X", "after": "B", "then": {}}]}},
+    {"extends": "t", "rows": {"remove": ["not an id"]}},
+    {"extends": "t", "rows": {"move": []}},
 ])
 def test_bad_documents_are_rejected(document):
     assert list(VALIDATOR.iter_errors(document))
+
+
+def test_an_overlay_matches_the_overlay_shape():
+    overlay = {"extends": "t", "title": "x", "default": None, "rows": {
+        "add": [{"id": "X", "after": "A", "when": {"i": "> 1"}, "then": {"o": 1}}],
+        "replace": [{"id": "A", "then": {"o": 2}}], "remove": ["B"]},
+        "inputs": {"i": {"from": "clinical.visit_number", "type": "number"}}}
+    VALIDATOR.validate(overlay)

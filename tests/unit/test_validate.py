@@ -39,7 +39,7 @@ def test_the_base_document_is_valid():
     ({"rules": rules(({"nope": "1"}, {"licensed": True}))}, "unknown input 'nope'", "R1", "nope"),
     ({"rules": rules(({}, {"nope": True, "licensed": True}))}, "unknown output 'nope'", "R1", "nope"),
     ({"rules": rules(({}, {}))}, "every row gives every output", "R1", "licensed"),
-    ({"rules": rules(({"cred": "< 3"}, {"licensed": True}))}, "need a number column", "R1", "cred"),
+    ({"rules": rules(({"cred": "< 3"}, {"licensed": True}))}, "need a number or date column", "R1", "cred"),
     ({"rules": rules(({"cred": "3"}, {"licensed": True}))}, "does not fit a string column", "R1", "cred"),
     ({"rules": rules(({"active": '"yes"'}, {"licensed": True}))}, "does not fit a boolean column", "R1", "active"),
     ({"rules": rules(({"cred": "in nowhere"}, {"licensed": True}))}, "unknown value set 'nowhere'", "R1", "cred"),

@@ -114,6 +114,25 @@ def test_a_base_change_is_checked_for_every_payer(store):
     assert all(f"for payer {p}" in text for p in ("default", "acme-health", "medicare-example"))
 
 
+def test_a_payer_that_declares_facts_passes_every_check(store):
+    """The generated corpus sends acme's declared facts (a date too, at every boundary of its derived
+    age), so its shipped declaration, and a change that declares a date a table reads, are checked whole."""
+    shipped = table("payers/acme-health/extensions.yaml")
+    assert changes.check(changes.candidate(store.all_versions(), [doc(dict(shipped, title="Acme's own"))], TODAY,
+                                           store.generation())) == []
+    declared = copy.deepcopy(shipped)
+    declared["declare"]["birth_date"] = {"type": "date", "derived": ["age_on_service_date"]}
+    prior = copy.deepcopy(PRIOR)
+    prior["inputs"]["age"] = {"from": "extensions.birth_date.age_on_service_date", "type": "number"}
+    prior["rules"].insert(2, {"id": "A4", "annotation": "From age 90 on, always",
+                              "when": {"age": ">= 90"}, "then": {"required": True}})
+    c = changes.candidate(store.all_versions(), [doc(declared), doc(prior)], TODAY, store.generation())
+    assert [v.kind for v in c.new] == ["facts", "table"]
+    assert changes.check(c) == []
+    without = changes.candidate(store.all_versions(), [doc(prior)], TODAY, store.generation())
+    assert "`extensions.birth_date.age_on_service_date` is not a fact the policy declares" in str(changes.check(without))
+
+
 def test_four_eyes_needs_a_proposal_and_another_approver(store):
     store.set_settings(PayerSettings("acme-health", True), ANN)
     change = changes.draft(store, "acme-health", [doc(threshold(8))], TODAY, "", ANN)
@@ -156,3 +175,16 @@ def test_dry_run_gives_field_before_and_after_for_each_payer_a_base_change_moves
     assert moved["default"] == [{"field": "billing.insurance.lines", "before": [{"cpt": "97124", "units": 2, "modifiers": []}],
                                  "after": [{"cpt": "97124", "units": 2, "modifiers": ["GP"]}]}]
     assert moved["medicare-example"] == []       # medicare has its own line_modifiers
+
+
+def test_dry_run_of_a_declaration_shows_the_live_policy_refusing_the_new_fact(store):
+    from service.policy.assembly import engine_on
+    versions = store.all_versions()
+    declared = table("payers/acme-health/extensions.yaml")
+    declared["declare"]["vip"] = {"type": "boolean"}
+    case = {"service": {"purpose": "pain", "minutes": {"97124": 30}}, "extensions": {"vip": True},
+            "practitioner": {"credential": "LMT", "license_active": True}}
+    (result,) = changes.dry_run(versions, [doc(declared)], TODAY, store.generation(), [case],
+                                lambda payer, on: engine_on(versions, payer, on))
+    assert result["live"] == {"errors": [{"field": "extensions.vip", "message": "Unknown field."}]}
+    assert result["draft"]["payer_id"] == "acme-health"
