@@ -18,7 +18,6 @@ from datetime import date
 
 from .case_schema import CaseInvalid, load_case
 from .contract import DEFAULT_PAYER
-from .engine.policy_engine import PolicyEngine
 from .tables.errors import LoadError, Problem
 from .tables.loader import NAME
 
