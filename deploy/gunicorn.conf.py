@@ -4,7 +4,7 @@ Workers: one per CPU (the engine is CPU-bound and holds the GIL, so threads add 
 The app is loaded before the fork (preload): the compiled policy and the durable_rules engine
 are built once and shared copy-on-write; each worker then uses its own copy.
 Logs: JSON lines on stderr; the access log has method, path without the query string, status,
-size and duration, never a body.
+size, duration and the response's X-Request-Id, never a body.
 """
 import os
 import shutil
@@ -26,7 +26,8 @@ _metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtem
 
 accesslog = "-"
 access_log_format = ('{"time": "%(t)s", "logger": "access", "remote": "%(h)s", "method": "%(m)s", '
-                     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s}')
+                     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, '
+                     '"request_id": "%({x-request-id}o)s"}')
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

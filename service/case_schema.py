@@ -21,7 +21,7 @@ METHODS = ["insurance", "hsa", "fsa", "self_pay"]
 
 CPT = re.compile(r"^[0-9]{4}[0-9A-Z]$")
 REGION = re.compile(r"^[a-z][a-z_]{0,31}$")
-ICD10 = re.compile(r"^([A-TV-Z][0-9][0-9A-Z])\.?([0-9A-Z]{1,4})?$")
+ICD10 = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{1,4})?$")
 MAX_LIST = 50
 MAX_MINUTES = 1440
 MAX_TEXT = 256                  # characters of a free-text extension
@@ -41,7 +41,7 @@ class Icd10(fields.String):
     default_error_messages = {"icd10": "Not an ICD-10-CM code (a letter, two characters, then up to four after a dot)."}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {"pattern": r"^\s*[A-TV-Za-tv-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{0,4})?\s*$",
+        kwargs.setdefault("metadata", {"pattern": r"^\s*[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{0,4})?\s*$",
                                        "description": "ICD-10-CM, with or without the dot"})
         super().__init__(**kwargs)
 

@@ -20,7 +20,10 @@ def explain(decision: dict) -> str:
                  + ("; prior authorization required" if insurance["prior_authorization_required"] else ""))
     for line in insurance["lines"]:
         mods = f" modifiers {', '.join(line['modifiers'])}" if line["modifiers"] else ""
-        lines.append(f"  bill {line['cpt']} x {line['units']}{mods}")
+        billed = f"{line['cpt']} x {line['units']}{mods}"
+        # not eligible: the lines are what a claim would carry, not a suggestion to bill them
+        lines.append(f"  bill {billed}" if insurance["eligible"]
+                     else f"  a claim would carry {billed} (not payable: see reasons)")
     for reason in insurance["reasons"]:
         cpt = f" ({reason['cpt']})" if "cpt" in reason else ""
         lines.append(f"  because{cpt}: {reason['message']} [{reason['code']}, {reason['rule']}]")

@@ -106,3 +106,15 @@ def test_the_installed_command_runs():
     assert result.returncode == 0 and "validate" in result.stdout
     result = subprocess.run([sys.executable, "-m", "service.cli", "frobnicate"], capture_output=True, text=True)
     assert result.returncode == 2
+
+
+def test_explain_says_the_lines_of_a_case_not_eligible_are_not_payable(tmp_path, capsys):
+    case = tmp_path / "relaxation.json"
+    case.write_text(json.dumps({"date_of_service": "2026-11-20", "service": {"purpose": "relaxation",
+                                                                            "minutes": {"97124": 60}},
+                                "practitioner": {"credential": "LMT", "license_active": True},
+                                "payment": {"method": "hsa"}}))
+    assert main(["evaluate", str(case), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "Insurance: not eligible\n  a claim would carry 97124 x 4 (not payable: see reasons)\n" in out
+    assert "  bill " not in out

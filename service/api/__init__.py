@@ -8,15 +8,17 @@ from pythonjsonlogger.json import JsonFormatter
 
 from ..policy.bootstrap import open_store
 from ..policy.registry import PolicyRegistry
-from . import auth, changes, decisions, errors, health, metrics, policy, publishing, spec
+from . import auth, changes, cors, decisions, errors, health, metrics, policy, publishing, request_id, spec
 from .config import Settings
 
 
 def configure_logging(level: str) -> None:
-    """JSON lines on stderr for our own logger; never a case fact, only fields we choose."""
+    """JSON lines on stderr for our own logger, each with its request's id; never a case fact, only fields
+    we choose."""
     logger = logging.getLogger("massage_rules")
     if not logger.handlers:
         handler = logging.StreamHandler()
+        handler.addFilter(request_id.RequestIdFilter())
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
@@ -36,8 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     registry.refresh(force=True)      # a payer that cannot be served is reported by /readyz, never a crash
     app.extensions["policy_store"] = store
     app.extensions["policy_registry"] = registry
+    request_id.init_app(app)      # first: every later hook, error and log line has the id
     errors.init_app(app)
     metrics.init_app(app)
+    cors.init_app(app)            # before auth: a browser's preflight carries no key
     auth.init_app(app)
     app.before_request(registry.refresh)       # polls the store at most every poll_seconds
 

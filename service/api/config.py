@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -9,6 +10,7 @@ PREFIX = "MASSAGE_RULES_"
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TABLES = ROOT / "decision_tables"
 DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'massage-rules.db'}"
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")    # what a browser sends as Origin
 
 
 class ConfigError(ValueError):
@@ -26,6 +28,11 @@ class Settings:
     log_level: str = "INFO"
     database_url: str = DEFAULT_DATABASE     # any SQLAlchemy URL; SQLite in var/ by default
     poll_seconds: float = 0.2                # how often a worker checks the store for a new policy
+    cors_origins: str = ""                   # comma-separated origins browsers may call from; empty: CORS off
+
+    @property
+    def cors_allowed(self) -> frozenset[str]:
+        return frozenset(o.strip() for o in self.cors_origins.split(",") if o.strip())
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> "Settings":
@@ -53,6 +60,10 @@ class Settings:
             raise ConfigError(f"{PREFIX}DATABASE_URL: not an SQLAlchemy URL")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"{PREFIX}LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+        for origin in self.cors_allowed:
+            if not ORIGIN.fullmatch(origin):
+                raise ConfigError(f"{PREFIX}CORS_ORIGINS: {origin!r} is not an origin (http[s]://host[:port], "
+                                  "no path, no wildcard)")
 
 
 def _parse(key: str, raw: str, type_) -> object:

@@ -28,8 +28,8 @@ CASE_DEPTH = 4          # case -> service -> regions -> [regions]
 BATCH_DEPTH = 32        # a deeper case in a batch gets its own problem; this only bounds the parse
 
 
-def decide(data) -> dict:
-    """One case's decision, or a Problem naming the fields that are wrong."""
+def decide(data, trace: bool = True) -> dict:
+    """One case's decision, with the date it was decided for, or a Problem naming the fields that are wrong."""
     check_depth(data, CASE_DEPTH)
     try:
         case = load_case(data)
@@ -61,7 +61,17 @@ def decide(data) -> dict:
     if violations:
         raise decision_failed(payer, "ContractViolation", violations[0].table)
     DECISIONS.labels(payer, decision["classification"]).inc()
+    if not trace:
+        del decision["trace"]
     return decision
+
+
+def trace_wanted() -> bool:
+    """`?trace=false` leaves the trace out (smaller answers); anything but true or false is a 422."""
+    value = request.args.get("trace", "true")
+    if value not in ("true", "false"):
+        raise invalid([{"field": "trace", "message": "Must be true or false."}])
+    return value == "true"
 
 
 def decision_failed(payer: str, error_type: str, table: str | None) -> Problem:
@@ -75,12 +85,14 @@ def decision_failed(payer: str, error_type: str, table: str | None) -> Problem:
 @bp.post("/v1/decisions")
 def post_decision():
     settings = current_app.config["SETTINGS"]
-    return current_app.json.response(decide(read_json(request, settings.max_body_bytes, CASE_DEPTH)))
+    trace = trace_wanted()
+    return current_app.json.response(decide(read_json(request, settings.max_body_bytes, CASE_DEPTH), trace))
 
 
 @bp.post("/v1/decisions/batch")
 def post_batch():
     settings = current_app.config["SETTINGS"]
+    trace = trace_wanted()
     data = read_json(request, settings.max_batch_body_bytes, BATCH_DEPTH)
     if not isinstance(data, dict):
         raise invalid([{"field": "$", "message": "A batch is a JSON object with `cases`."}])
@@ -96,7 +108,7 @@ def post_batch():
     results = []
     for case in cases:
         try:
-            results.append(decide(case))
+            results.append(decide(case, trace))
         except Problem as problem:
             results.append(problem.as_dict())
     return current_app.json.response({"results": results})

@@ -13,6 +13,7 @@ from ..policy.changes import ChangeRefused
 from ..policy.registry import PayerUnavailable, UnknownPayer
 from ..policy.store import StoreConflict
 from ..tables.errors import PolicyError
+from . import request_id
 
 log = logging.getLogger("massage_rules.api")
 
@@ -63,7 +64,9 @@ def _domain(exc: Exception) -> Problem:
 
 
 def problem_response(problem: Problem) -> Response:
-    return Response(json.dumps(problem.as_dict()), status=problem.status, mimetype=PROBLEM)
+    """The problem, with the request's id so an integrator can quote it."""
+    body = dict(problem.as_dict(), request_id=request_id.current())
+    return Response(json.dumps(body), status=problem.status, mimetype=PROBLEM)
 
 
 def init_app(app: Flask) -> None:

@@ -64,7 +64,9 @@ class LineSchema(_Ordered):
 class InsuranceSchema(_Ordered):
     eligible = fields.Boolean(required=True)
     prior_authorization_required = fields.Boolean(required=True)
-    lines = fields.List(fields.Nested(LineSchema), required=True)
+    lines = fields.List(fields.Nested(LineSchema), required=True, metadata={
+        "description": "the lines a claim would carry; when not eligible, the claim will not be paid, for the "
+                       "`reasons` given: do not bill these expecting payment"})
     documentation_required = _documents()
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
 
@@ -101,10 +103,13 @@ class PolicyVersionsSchema(_Ordered):
 class DecisionSchema(_Ordered):
     case_id = fields.String()
     payer_id = fields.String(required=True)
+    date_of_service = fields.Date(required=True, metadata={
+        "description": "the date decided for: the case's, or today in the payer's time zone when the case has none"})
     classification = fields.String(required=True, validate=validate.OneOf(list(contract.CLASSIFICATIONS)))
     referrals = fields.List(fields.Nested(ReferralSchema), required=True)
     billing = fields.Nested(BillingSchema, required=True)
-    trace = fields.List(fields.Nested(TraceStepSchema), required=True)
+    trace = fields.List(fields.Nested(TraceStepSchema), metadata={
+        "description": "every row that decided, in firing order; left out with `?trace=false`"})
     policy = fields.Nested(PolicyVersionsSchema, required=True)
 
 
@@ -119,6 +124,8 @@ class ProblemSchema(_Ordered):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldErrorSchema))
+    request_id = fields.String(metadata={"description": "the response's X-Request-Id, to quote when reporting it "
+                                                        "(absent on a problem inside a batch's results)"})
 
 
 class BatchRequestSchema(_Ordered):

@@ -29,6 +29,13 @@ def _problems(*codes: int) -> dict:
     return {str(code): _problem(text[code]) for code in codes}
 
 
+TRACE = {"in": "query", "name": "trace", "required": False, "schema": {"type": "boolean", "default": True},
+         "description": "`false` leaves `trace` out of each decision"}
+REQUEST_ID = {"description": "The request's id: the client's X-Request-Id when it is 1-128 of A-Z a-z 0-9 . _ -, "
+                             "else a new one; also in every problem (`request_id`) and every log line of the request",
+              "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}
+
+
 def _json(schema) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
@@ -44,12 +51,12 @@ def build_spec() -> dict:
                          ("Status", s.StatusSchema)]:
         spec.components.schema(name, schema=schema)
     spec.path("/v1/decisions", operations={"post": {
-        "operationId": "decide", "summary": "Decide one case",
+        "operationId": "decide", "summary": "Decide one case", "parameters": [TRACE],
         "requestBody": dict(_json("Case"), required=True),
         "responses": {"200": dict(_json("Decision"), description="The decision"),
                       **_problems(400, 404, 413, 415, 422)}}})
     spec.path("/v1/decisions/batch", operations={"post": {
-        "operationId": "decideBatch", "summary": "Decide up to 1,000 cases, answered in order",
+        "operationId": "decideBatch", "summary": "Decide up to 1,000 cases, answered in order", "parameters": [TRACE],
         "requestBody": dict(_json("BatchRequest"), required=True),
         "responses": {"200": dict(_json("BatchResponse"), description="One result per case"),
                       **_problems(400, 413, 415, 422)}}})
@@ -80,14 +87,16 @@ def build_spec() -> dict:
                                                                              description="OpenAPI 3")}}})
     document = _json_schema_objects(spec.to_dict())
     unauthenticated = {"/healthz", "/readyz", "/metrics", "/openapi.json"}
+    document["components"]["headers"] = {"RequestId": REQUEST_ID}
     for path, operations in document["paths"].items():
-        if path in unauthenticated:
-            continue
         for operation in operations.values():
-            operation["security"] = [{"bearer": []}]
-            operation["responses"].update({
-                "401": _problem("No valid key"),
-                "403": _problem("The key's role or payer scope does not allow it")})
+            if path not in unauthenticated:
+                operation["security"] = [{"bearer": []}]
+                operation["responses"].update({
+                    "401": _problem("No valid key"),
+                    "403": _problem("The key's role or payer scope does not allow it")})
+            for response in operation["responses"].values():
+                response["headers"] = {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}
     return document
 
 

@@ -269,6 +269,7 @@ def decide(policy: Policy, evaluation: Evaluation, case_id: str | None = None) -
     decision = {
         "case_id": case_id,
         "payer_id": policy.payer_id,
+        "date_of_service": evaluation.case.date_of_service.isoformat(),   # the case's, or the payer's today
         "classification": classification["classification"],
         "referrals": results.referrals(),
         "billing": {

@@ -83,7 +83,7 @@ def test_a_case_the_policy_cannot_decide_is_a_500_problem_logged_and_counted(cli
     before = failures(client, payer)
     response = client.post("/v1/decisions", json=case(contract_case, payer))
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
-    assert response.get_json() == FAILED
+    assert response.get_json() == dict(FAILED, request_id=response.headers["X-Request-Id"])
     assert failures(client, payer) == before + 1
     (record,) = {id(r): r for r in api_log.records if r.getMessage() == "decision failed"}.values()
     assert (record.payer_id, record.error_type, record.table) == (payer, "HitPolicyViolation", "units")

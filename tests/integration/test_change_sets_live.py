@@ -176,7 +176,7 @@ def test_evaluate_with_the_store_prints_what_the_server_answered(server, tmp_pat
     assert main(["evaluate", str(path), "--payer", "acme-health", "--store", server.database_url]) == 0
     printed = json.loads(capsys.readouterr().out)
     status, answered, _ = server.request("POST", "/v1/decisions", case, key="integrator")
-    assert status == 200 and printed == answered
+    assert status == 200 and printed == answered and printed["date_of_service"] == CASE["date_of_service"]
     assert printed["policy"]["tables"]["line_modifiers"] == body["label"]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 
 import pytest
@@ -98,4 +99,5 @@ def test_case_facts_never_reach_a_log_line_even_at_debug_level(server):
     server.request("GET", "/healthz")          # flushes: the access log line of the last request
     log = server.log_path.read_text()
     assert '"path": "/v1/policy"' in log                 # the access log is on, without the query string
+    assert re.search(r'"path": "/v1/policy", .*"request_id": "[0-9a-f]{32}"', log)    # each line names its request
     assert CANARY not in log and CANARY.lower() not in log

@@ -7,7 +7,7 @@ from service.case_schema import CaseInvalid, load_case, normalise_icd10
 
 @pytest.mark.parametrize("raw, code", [
     ("M54.50", "M54.50"), ("m5450", "M54.50"), ("M545", "M54.5"), ("M54", "M54"), (" S13.4XXA ", "S13.4XXA"),
-    ("U07.1", None), ("M5", None), ("M54.50000", None), ("54.50", None), ("M54-50", None),
+    ("U07.1", "U07.1"), ("u071", "U07.1"), ("M5", None), ("M54.50000", None), ("54.50", None), ("M54-50", None),
 ])
 def test_icd10_codes_are_normalised_to_the_dotted_form(raw, code):
     assert normalise_icd10(raw) == code

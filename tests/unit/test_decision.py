@@ -15,8 +15,10 @@ CASE = json.loads((ROOT / "examples" / "contract-case.json").read_text())
 
 def test_the_contract_example(engines):
     decision = engines["default"].decide(load_case(CASE))
-    assert list(decision) == ["case_id", "payer_id", "classification", "referrals", "billing", "trace", "policy"]
+    assert list(decision) == ["case_id", "payer_id", "date_of_service", "classification", "referrals", "billing",
+                              "trace", "policy"]
     assert decision["case_id"] == "c-1042" and decision["classification"] == "medical"
+    assert decision["date_of_service"] == CASE["date_of_service"]
     insurance = decision["billing"]["insurance"]
     assert set(insurance) == {"eligible", "prior_authorization_required", "lines", "documentation_required", "reasons"}
     assert insurance["lines"] == [{"cpt": "97124", "units": 2, "modifiers": []},
