@@ -87,8 +87,9 @@ def get_changes(payer_id: str):
     require("read", payer_id)
     known_payer(payer_id)
     query = load(ChangesQuery(), request.args.to_dict())
+    settings = settings_of(payer_id)
     return current_app.json.response({"payer_id": payer_id, "changes": [
-        change_view(c) for c in store().changes(payer_id, query.get("status"))]})
+        change_view(c, settings=settings) for c in store().changes(payer_id, query.get("status"))]})
 
 
 @bp.get(CHANGE)

@@ -34,6 +34,7 @@ def get_policy():
     payer = query["payer_id"]
     when = query.get("date") or today_for(payer)
     chosen = _chosen(payer, when)
+    revision = registry().revision(payer)
 
     def summary(v) -> dict:
         return {"version": v.label, "effective_from": v.effective_from.isoformat(), "content_hash": v.content_hash,
@@ -52,7 +53,7 @@ def get_policy():
              for fact in parse("facts", v.document, file_of(v), v.payer_id)]
     settings = registry().settings_of(payer)
     response = current_app.json.response({
-        "payer_id": payer, "date": when.isoformat(), "revision": registry().revision(payer),
+        "payer_id": payer, "date": when.isoformat(), "revision": revision,
         "settings": {"four_eyes": settings.four_eyes or payer == BASE, "time_zone": settings.time_zone},
         "tables": tables, "value_sets": value_sets,
         "tests": sorted(v.name for v in registry().served_versions(payer) if v.kind == "tests"
@@ -61,7 +62,7 @@ def get_policy():
                            "documents": declared.get(EXTRA_DOCUMENTS, [])},
         "facts": {fact.name: {**describe(fact), "document": v.name, "version": v.label} for v, fact in facts},
         "extensions_schema": extensions_schema(tuple(fact for _, fact in facts))})
-    response.set_etag(registry().revision(payer))
+    response.set_etag(revision)
     return response
 
 

@@ -47,7 +47,9 @@ def known_payer(payer_id: str) -> None:
         raise UnknownPayer(payer_id)
 
 
-def change_view(change, with_diff: bool = False) -> dict:
+def change_view(change, with_diff: bool = False, settings: PayerSettings | None = None) -> dict:
+    """A change as the API shows it; `settings` spares a store read per change of a list."""
+    settings = settings or settings_of(change.payer_id)
     view = {"id": change.id, "payer_id": change.payer_id, "status": change.status,
             "effective_from": change.effective_from.isoformat(), "comment": change.comment,
             "author_key_id": change.author_key_id, "author": change.author_owner,
@@ -55,7 +57,7 @@ def change_view(change, with_diff: bool = False) -> dict:
             "documents": [{"kind": d["kind"], "name": d["name"]} for d in change.documents],
             "decided_by": change.decided_by_owner, "decided_at": change.decided_at and change.decided_at.isoformat(),
             "decision_comment": change.decision_comment, "generation": change.generation,
-            "four_eyes": changes.four_eyes(change.payer_id, settings_of(change.payer_id)),
+            "four_eyes": changes.four_eyes(change.payer_id, settings),
             "etag": change.etag}
     if with_diff:
         view["documents"] = [{**d, "document": doc["document"]} for d, doc in

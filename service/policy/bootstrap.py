@@ -39,12 +39,12 @@ def sync(store: Store, tables_dir: Path, effective_from: date, comment: str = "s
     otherwise). The documents of payers that require four eyes, and of base, become proposals for
     another person to approve."""
     versions = store.all_versions()
-    changed = candidate(versions, [_doc(v) for v in folder_versions(tables_dir)], effective_from,
-                        store.generation()).new
+    folder = candidate(versions, [_doc(v) for v in folder_versions(tables_dir)], effective_from, store.generation())
+    changed = folder.new          # the folder's documents equal to what is in force are left out of it
     pending = [(v.payer_id, v.kind, v.name) for v in changed]
     if not changed:
         return SyncResult(None, [], [])
-    problems = check(candidate(versions, [_doc(v) for v in changed], effective_from, store.generation()))
+    problems = check(folder)
     if problems:
         raise PolicyError(problems)
     if dry_run:
